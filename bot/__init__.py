@@ -1,0 +1,1 @@
+"""The Sitrep application: settings, composition root, CLI, and (later) the Telegram wiring."""

@@ -1,0 +1,107 @@
+"""The composition root: build every component from settings, in one place, and close them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bot.settings import Settings, apply_offline_mode
+from index.embeddings import Embedder, SentenceTransformerEmbedder
+from index.knowledge import KnowledgeBase, SearchConfig
+from index.models import IngestReport
+from index.sources import FetchPolicy, SourceReader
+from index.store import Store
+from index.vectors import FaissIndex, NumpyIndex, VectorIndex
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    """Everything a command needs; built by :func:`build_app`, closed by :meth:`close`."""
+
+    settings: Settings
+    knowledge: KnowledgeBase
+    reader: SourceReader
+    _http: httpx.Client
+
+    def ingest(
+        self,
+        targets: list[str],
+        on_source: Callable[[str, IngestReport], None] | None = None,
+    ) -> IngestReport:
+        """Ingest files, folders and URLs; every failure is reported and the rest goes on."""
+        report = IngestReport()
+        expanded: list[str] = []
+        for target in targets:
+            files, skipped = self.reader.expand(target)
+            expanded.extend(files)
+            report.skipped.extend(skipped)
+
+        def items() -> Iterator[object]:
+            for target in expanded:
+                yield from self.reader.read(target)
+                if on_source:
+                    on_source(target, report)
+
+        self.knowledge.ingest(items(), report)  # type: ignore[arg-type]
+        return report
+
+    def close(self) -> None:
+        """Release the HTTP client and the database."""
+        self._http.close()
+        self.knowledge.store.close()
+
+
+def search_config(settings: Settings) -> SearchConfig:
+    """The ranking knobs from settings."""
+    return SearchConfig(
+        top_k=settings.ask_top_k,
+        max_k=settings.ask_max_k,
+        dense_candidates=settings.ask_dense_candidates,
+        lexical_candidates=settings.ask_lexical_candidates,
+        rrf_k=settings.ask_rrf_k,
+        lexical_weight=settings.ask_lexical_weight,
+        threshold=settings.ask_threshold,
+        max_question_chars=settings.ask_max_question_chars,
+    )
+
+
+def build_app(
+    settings: Settings,
+    embedder: Callable[[], Embedder] | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> App:
+    """Build the application. The model loads on first use, not here.
+
+    ``embedder`` and ``transport`` are the test seams: a fake embedder, a mock HTTP transport.
+    """
+    apply_offline_mode(settings)
+    store = Store(settings.db_path)
+    new_index: Callable[[int], VectorIndex]
+    load_index: Callable[[Path, int], VectorIndex]
+    if settings.vector_index == "faiss":
+        new_index, load_index = FaissIndex, FaissIndex.load
+    else:
+        new_index, load_index = NumpyIndex, NumpyIndex.load
+    knowledge = KnowledgeBase(
+        store=store,
+        embedder=embedder or (lambda: SentenceTransformerEmbedder(settings.model)),
+        index_path=settings.index_path,
+        new_index=new_index,
+        load_index=load_index,
+        config=search_config(settings),
+        batch_passages=settings.ingest_batch_passages,
+    )
+    http = httpx.Client(transport=transport)
+    policy = FetchPolicy(
+        max_bytes=int(settings.ingest_max_document_mb * 1024 * 1024),
+        timeout=settings.ingest_timeout_s,
+        user_agent=settings.ingest_user_agent,
+        summary_words=settings.ingest_summary_words,
+    )
+    return App(settings, knowledge, SourceReader(http, policy), http)

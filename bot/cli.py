@@ -1,0 +1,114 @@
+"""The ``sitrep`` command line: ingest, ask, stats, reindex, demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from bot import render
+from bot.app import App, build_app
+from bot.settings import Settings
+from index.errors import SitrepError
+from index.models import IngestReport
+from index.query import parse_since
+
+log = logging.getLogger(__name__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="sitrep",
+        description="Situation monitoring: ingest news, ask what happened, get cited passages.",
+    )
+    p.add_argument("--data-dir", help="data directory (env SITREP_DATA_DIR, default ./data)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ing = sub.add_parser("ingest", help="add articles from files, folders, pages and feeds")
+    ing.add_argument("targets", nargs="+", metavar="PATH_OR_URL")
+    ing.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    ask = sub.add_parser("ask", help="answer a question with cited passages")
+    ask.add_argument("question", help='the question, or "-" to read one per line from stdin')
+    ask.add_argument("--json", action="store_true", help="print JSON (one object per line)")
+    ask.add_argument("-k", type=int, default=None, help="number of passages (default 5, max 8)")
+    ask.add_argument("--since", help="only articles from this window: 7d, 24h, 2w, or a date")
+
+    sub.add_parser("stats", help="show counts of articles, passages, sources, index size")
+    rx = sub.add_parser("reindex", help="rebuild the vector index from the database")
+    rx.add_argument("--reembed", action="store_true", help="embed every passage again")
+    demo = sub.add_parser("demo", help="ingest the bundled sample corpus and answer questions")
+    demo.add_argument("--json", action="store_true", help="print the answers as JSON")
+    return p
+
+
+def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
+    """Run one command; returns the exit status (0 ok, 1 a failure Sitrep explained, 2 usage)."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = Settings.load(data_dir=args.data_dir)
+        if args.command == "demo":
+            from bot.demo import run_demo
+
+            return run_demo(settings, as_json=args.json)
+        app = build_app(settings)
+        try:
+            return _run(app, args, stdin or sys.stdin)
+        finally:
+            app.close()
+    except SitrepError as exc:
+        print(f"sitrep: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("sitrep: interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(app: App, args: argparse.Namespace, stdin: TextIO) -> int:
+    if args.command == "ingest":
+        report = ingest_with_progress(app, args.targets, show=not args.no_progress)
+        print(render.report_text(report))
+        return 0 if report.added or report.known or not report.failures else 1
+    if args.command == "ask":
+        since = parse_since(args.since) if args.since else None
+        questions = (line.strip() for line in stdin) if args.question == "-" else [args.question]
+        for question in questions:
+            if not question:
+                continue
+            answer = app.knowledge.ask(question, k=args.k, since=since)
+            if args.json:
+                print(json.dumps(render.answer_json(answer), ensure_ascii=False), flush=True)
+            else:
+                print(render.answer_text(answer) + "\n", flush=True)
+        return 0
+    if args.command == "stats":
+        print(render.stats_text(app.knowledge.stats(), str(app.settings.index_path)))
+        return 0
+    if args.command == "reindex":
+        count = app.knowledge.reindex(reembed=args.reembed)
+        print(f"rebuilt the vector index: {count} vectors in {app.settings.index_path}")
+        return 0
+    raise AssertionError(args.command)
+
+
+def ingest_with_progress(app: App, targets: list[str], show: bool = True) -> IngestReport:
+    """Ingest, with a progress bar over sources when stderr is a terminal."""
+    if not (show and sys.stderr.isatty()):
+        return app.ingest(targets)
+    from tqdm import tqdm
+
+    with tqdm(desc="ingesting", unit="source", file=sys.stderr) as bar:
+
+        def advance(target: str, report: IngestReport) -> None:
+            bar.update(1)
+            bar.set_postfix(articles=report.added, passages=report.passages, refresh=False)
+
+        return app.ingest(targets, on_source=advance)

@@ -1,0 +1,45 @@
+"""``sitrep demo``: ingest the bundled sample corpus into a fresh data directory and ask."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from bot import render
+from bot.app import build_app
+from bot.settings import Settings
+
+SAMPLE_CORPUS = Path(__file__).resolve().parent / "sample" / "corpus.jsonl"
+
+QUESTIONS = (
+    "drone attacks on Moscow",
+    "what happened near Siversk?",
+    "how many households lost power in Kharkov?",
+    "evacuation of families from Seversk",
+    "grain exports from Odessa port",
+    "volcanic eruption in Iceland",
+)
+
+
+def run_demo(settings: Settings, as_json: bool = False) -> int:
+    """Ingest the sample corpus into ``<data_dir>/demo`` (emptied first) and answer QUESTIONS."""
+    demo_dir = settings.data_dir / "demo"
+    shutil.rmtree(demo_dir, ignore_errors=True)
+    app = build_app(settings.replace(data_dir=demo_dir))
+    try:
+        report = app.ingest([str(SAMPLE_CORPUS)])
+        if not as_json:
+            print(f"Sitrep demo: sample corpus ingested into {demo_dir}")
+            print(render.report_text(report) + "\n")
+        for question in QUESTIONS:
+            answer = app.knowledge.ask(question)
+            if as_json:
+                print(json.dumps(render.answer_json(answer), ensure_ascii=False))
+            else:
+                print(render.answer_text(answer) + "\n")
+        if not as_json:
+            print(f'Ask your own: sitrep --data-dir {demo_dir} ask "what happened in Bakhmut?"')
+    finally:
+        app.close()
+    return 0

@@ -1,0 +1,1 @@
+"""Sitrep's knowledge core: sources, articles, passages, embeddings, store, search, answers."""

@@ -1,0 +1,98 @@
+"""Domain nouns that cross the layers: articles, passages, hits and answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One news item as ingested; ``text`` is the exact text that passage offsets point into."""
+
+    text: str
+    url: str | None = None
+    title: str | None = None
+    published: datetime | None = None
+    source: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A passage's place in its article: ``article.text[start:end]``."""
+
+    start: int
+    end: int
+    words: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle:
+    """An article as the store knows it, with its id and ingestion time."""
+
+    id: int
+    url: str | None
+    title: str | None
+    published: datetime | None
+    source: str | None
+    ingested_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A window of an article's text, the unit that is embedded, searched and cited."""
+
+    id: int
+    article_id: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """Where a passage comes from: enough for a reader to check it at the source."""
+
+    article: StoredArticle
+    passage: Passage
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One answer result: the best passage, its scores, and the duplicates folded into it."""
+
+    rank: int
+    score: float
+    relevance: float
+    citation: Citation
+    duplicates: tuple[Citation, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The answer to one question: ranked hits, or none with a note saying why."""
+
+    question: str
+    hits: tuple[Hit, ...]
+    note: str | None = None
+    since: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IngestFailure:
+    """One source, or one item inside a source, that could not be ingested, and why."""
+
+    where: str
+    reason: str
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """What one ingest run did; mutable while the run goes on, then handed to the caller."""
+
+    added: int = 0
+    known: int = 0
+    passages: int = 0
+    failures: list[IngestFailure] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)

@@ -1,0 +1,153 @@
+"""Hybrid ranking: fuse dense and lexical rankings, gate on relevance, fold duplicates."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+# Function words and the words people wrap a question in; they carry no topic.
+_STOPWORDS = frozenset(
+    """
+    a about above after again against all am an and any are as at be been before being below
+    between both but by can could did do does doing down during each few for from further had
+    has have having he her here hers him his how i if in into is it its itself just me more
+    most my no nor not now of off on once only or other our out over own same she should so
+    some such than that the their them then there these they this those through to too under
+    until up very was we were what when where which while who whom why will with would you
+    your yours
+    happened happening happen going news latest update updates tell show give know report
+    reports reported anything something new recent recently today yesterday please
+    near around close nearby
+    что где как когда это в на с по и о об от до за из у к про был была были новости
+    що де як коли це в на з по і й о про від до за із у біля новини
+    """.split()
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SUFFIXES = ("ies", "es", "s", "ed", "ing", "ly")
+
+
+def fold(text: str) -> str:
+    """Case-fold and strip diacritics: "Síversk" -> "siversk"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _stem(word: str) -> str:
+    for suffix in _SUFFIXES:
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def query_terms(question: str) -> list[str]:
+    """The question's topic words, folded and de-duplicated, in order."""
+    seen: dict[str, None] = {}
+    for word in _WORD.findall(fold(question)):
+        if word in _STOPWORDS or (len(word) < 2 and not word.isdigit()):
+            continue
+        seen.setdefault(word, None)
+    return list(seen)
+
+
+def coverage(terms: Sequence[str], text: str) -> float:
+    """Share of ``terms`` that occur in ``text`` (after folding and light stemming)."""
+    if not terms:
+        return 0.0
+    words = {_stem(w) for w in _WORD.findall(fold(text))}
+    return sum(_stem(t) in words for t in terms) / len(terms)
+
+
+def rrf(rankings: Sequence[Sequence[int]], k: int = 60) -> dict[int, float]:
+    """Reciprocal rank fusion: sum over rankings of 1 / (k + rank), ranks from 1."""
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return scores
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """A candidate passage after fusion."""
+
+    id: int
+    score: float  # fused rank score, normalised so that first in every ranking is 1.0
+    relevance: float  # calibrated: (1 - w) * cosine + w * term coverage
+    similarity: float
+    coverage: float
+
+
+def fuse(
+    dense: Sequence[int],
+    lexical: Sequence[int],
+    similarity: Mapping[int, float],
+    term_coverage: Mapping[int, float],
+    lexical_weight: float,
+    k: int = 60,
+) -> list[Scored]:
+    """Order the union of both rankings by RRF; ties go to the more relevant passage."""
+    fused = rrf([dense, lexical], k)
+    best = 2.0 / (k + 1)
+    out = []
+    for pid, score in fused.items():
+        sim = similarity.get(pid, 0.0)
+        cov = term_coverage.get(pid, 0.0)
+        rel = (1.0 - lexical_weight) * sim + lexical_weight * cov
+        out.append(Scored(pid, score / best, rel, sim, cov))
+    out.sort(key=lambda s: (-s.score, -s.relevance, s.id))
+    return out
+
+
+def shingles(text: str, size: int = 4) -> frozenset[str]:
+    """Word n-grams of the folded text, for near-duplicate detection."""
+    words = _WORD.findall(fold(text))
+    if len(words) < size:
+        return frozenset([" ".join(words)])
+    return frozenset(" ".join(words[i : i + size]) for i in range(len(words) - size + 1))
+
+
+def is_near_duplicate(
+    a_text: str,
+    b_text: str,
+    a_vec: np.ndarray | None,
+    b_vec: np.ndarray | None,
+    jaccard: float = 0.5,
+    cosine: float = 0.97,
+) -> bool:
+    """Same wire text from two outlets: shared word 4-grams, or nearly identical vectors."""
+    sa, sb = shingles(a_text), shingles(b_text)
+    if sa and sb and len(sa & sb) / len(sa | sb) >= jaccard:
+        return True
+    return a_vec is not None and b_vec is not None and float(a_vec @ b_vec) >= cosine
+
+
+def fold_duplicates(
+    ordered: Sequence[int],
+    texts: Mapping[int, str],
+    vectors: Mapping[int, np.ndarray],
+    article_of: Mapping[int, int],
+    limit: int,
+) -> list[tuple[int, list[int]]]:
+    """Group ``ordered`` ids into (kept id, folded duplicate ids), best first, up to ``limit``.
+
+    Passages of the same article never fold into each other.
+    """
+    groups: list[tuple[int, list[int]]] = []
+    for pid in ordered:
+        for head, dups in groups:
+            if (
+                article_of[head] != article_of[pid]
+                and all(article_of[d] != article_of[pid] for d in dups)
+                and is_near_duplicate(texts[head], texts[pid], vectors.get(head), vectors.get(pid))
+            ):
+                dups.append(pid)
+                break
+        else:
+            if len(groups) == limit:
+                continue  # keep scanning: a later passage may still fold into a kept one
+            groups.append((pid, []))
+    return groups

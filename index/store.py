@@ -1,0 +1,363 @@
+"""SQLite store, the source of truth: articles, passages, their embeddings and the FTS5 index."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+import threading
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from index.errors import StoreError
+from index.models import Article, Passage, Span, StoredArticle
+
+log = logging.getLogger(__name__)
+
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+# Each entry moves the schema one version up; a database is migrated, never recreated.
+_MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        url TEXT UNIQUE,
+        content_hash TEXT NOT NULL UNIQUE,
+        title TEXT,
+        published TEXT,
+        source TEXT,
+        language TEXT,
+        text TEXT NOT NULL,
+        ingested_at TEXT NOT NULL
+    );
+    CREATE INDEX articles_when ON articles (coalesce(published, ingested_at));
+    -- AUTOINCREMENT: a passage id is never reused, so a stale vector can never point at
+    -- another passage's text.
+    CREATE TABLE passages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        start_char INTEGER NOT NULL,
+        end_char INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        embedding BLOB NOT NULL
+    );
+    CREATE INDEX passages_article ON passages (article_id);
+    CREATE VIRTUAL TABLE passages_fts USING fts5 (
+        text, content='passages', content_rowid='id',
+        tokenize='porter unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER passages_ai AFTER INSERT ON passages BEGIN
+        INSERT INTO passages_fts (rowid, text) VALUES (new.id, new.text);
+    END;
+    CREATE TRIGGER passages_ad AFTER DELETE ON passages BEGIN
+        INSERT INTO passages_fts (passages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    END;
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+)
+
+
+def to_db_time(value: datetime | None) -> str | None:
+    """A timezone-aware datetime as the sortable UTC text the store keeps."""
+    return value.astimezone(UTC).strftime(_TIME_FORMAT) if value else None
+
+
+def from_db_time(value: str | None) -> datetime | None:
+    """The inverse of :func:`to_db_time`."""
+    return datetime.strptime(value, _TIME_FORMAT).replace(tzinfo=UTC) if value else None
+
+
+def content_hash(text: str) -> str:
+    """A hash of the text that ignores case, accents' encoding and whitespace differences."""
+    norm = " ".join(unicodedata.normalize("NFC", text).casefold().split())
+    return hashlib.sha256(norm.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class NewArticle:
+    """An article ready to be written: its spans and one normalised vector per span."""
+
+    article: Article
+    digest: str
+    spans: Sequence[Span]
+    vectors: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class StoreStats:
+    """Counts for ``sitrep stats``."""
+
+    articles: int
+    passages: int
+    sources: int
+    last_ingest: datetime | None
+    model: str | None
+
+
+class Store:
+    """One SQLite file in WAL mode; safe to share between threads (calls are serialised)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute("PRAGMA busy_timeout=10000")
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the database {path}: {exc}") from exc
+        self._lock = threading.RLock()
+        self._migrate()
+
+    def close(self) -> None:
+        """Close the connection; the store cannot be used afterwards."""
+        with self._lock:
+            self._db.close()
+
+    def _migrate(self) -> None:
+        with self._lock:
+            try:
+                version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"{self.path} is not a Sitrep database: {exc}") from exc
+            if version > len(_MIGRATIONS):
+                raise StoreError(
+                    f"{self.path} has schema version {version}, newer than this Sitrep "
+                    f"({len(_MIGRATIONS)}): upgrade Sitrep"
+                )
+            for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
+                log.info("migrating %s to schema version %d", self.path, number)
+                self._db.executescript(f"BEGIN; {script}; PRAGMA user_version={number}; COMMIT;")
+
+    # -- meta -------------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        """A value stored under ``key``, or None."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store ``value`` under ``key``."""
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def is_known(self, url: str | None, digest: str) -> bool:
+        """Whether an article with this URL or this text is already stored."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT 1 FROM articles WHERE content_hash = ? OR (url IS NOT NULL AND url = ?)",
+                (digest, url),
+            ).fetchone()
+        return row is not None
+
+    def add(self, batch: Sequence[NewArticle], now: datetime) -> list[list[int] | None]:
+        """Write articles with their passages and vectors in one transaction.
+
+        Returns, per article, the new passage ids in span order, or None for an article
+        whose URL or text was already stored (written meanwhile by another process).
+        """
+        out: list[list[int] | None] = []
+        stamp = to_db_time(now)
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                for item in batch:
+                    a = item.article
+                    cur = self._db.execute(
+                        "INSERT OR IGNORE INTO articles (url, content_hash, title, published, "
+                        "source, language, text, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            a.url,
+                            item.digest,
+                            a.title,
+                            to_db_time(a.published),
+                            a.source,
+                            a.language,
+                            a.text,
+                            stamp,
+                        ),
+                    )
+                    if cur.rowcount == 0:
+                        out.append(None)
+                        continue
+                    article_id = cur.lastrowid
+                    ids: list[int] = []
+                    vectors = np.ascontiguousarray(item.vectors, dtype=np.float32)
+                    for span, vec in zip(item.spans, vectors, strict=True):
+                        cur = self._db.execute(
+                            "INSERT INTO passages (article_id, start_char, end_char, text, "
+                            "embedding) VALUES (?, ?, ?, ?, ?)",
+                            (
+                                article_id,
+                                span.start,
+                                span.end,
+                                a.text[span.start : span.end],
+                                vec.tobytes(),
+                            ),
+                        )
+                        assert cur.lastrowid is not None
+                        ids.append(cur.lastrowid)
+                    out.append(ids)
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._db.execute("ROLLBACK")
+                raise StoreError(f"cannot write to {self.path}: {exc}") from exc
+        return out
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def passage_count(self) -> int:
+        """Number of stored passages."""
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM passages").fetchone()[0])
+
+    def max_passage_id(self) -> int:
+        """The highest passage id, 0 when there is none."""
+        with self._lock:
+            return int(self._db.execute("SELECT coalesce(max(id), 0) FROM passages").fetchone()[0])
+
+    def iter_vectors(
+        self, after_id: int = 0, batch: int = 10_000, dim: int | None = None
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Stored (ids, vectors) in id order, in batches, starting after ``after_id``."""
+        last = after_id
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT id, embedding FROM passages WHERE id > ? ORDER BY id LIMIT ?",
+                    (last, batch),
+                ).fetchall()
+            if not rows:
+                return
+            ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            vecs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
+            yield ids, vecs.reshape(len(rows), -1 if dim is None else dim)
+            last = int(ids[-1])
+
+    def vectors(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """The stored vectors of the given passages."""
+        if not ids:
+            return {}
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT id, embedding FROM passages WHERE id IN ({_marks(ids)})", tuple(ids)
+            ).fetchall()
+        return {int(r[0]): np.frombuffer(r[1], dtype=np.float32) for r in rows}
+
+    def citations(self, ids: Sequence[int]) -> dict[int, tuple[Passage, StoredArticle]]:
+        """Passages and their articles by passage id; ids that are not stored are left out."""
+        if not ids:
+            return {}
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT p.id, p.article_id, p.start_char, p.end_char, p.text, a.url, a.title, "
+                "a.published, a.source, a.ingested_at FROM passages p "
+                f"JOIN articles a ON a.id = p.article_id WHERE p.id IN ({_marks(ids)})",
+                tuple(ids),
+            ).fetchall()
+        out: dict[int, tuple[Passage, StoredArticle]] = {}
+        for pid, aid, start, end, text, url, title, published, source, ingested in rows:
+            ingested_at = from_db_time(ingested)
+            assert ingested_at is not None
+            out[pid] = (
+                Passage(pid, aid, start, end, text),
+                StoredArticle(aid, url, title, from_db_time(published), source, ingested_at),
+            )
+        return out
+
+    def article_text(self, article_id: int) -> str | None:
+        """The full stored text of an article."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT text FROM articles WHERE id = ?", (article_id,)
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def ids_since(self, since: datetime) -> np.ndarray:
+        """Ids of passages whose article was published (or, undated, ingested) since ``since``."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT p.id FROM passages p JOIN articles a ON a.id = p.article_id "
+                "WHERE coalesce(a.published, a.ingested_at) >= ? ORDER BY p.id",
+                (to_db_time(since),),
+            ).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def lexical(
+        self, terms: Sequence[str], limit: int, since: datetime | None = None
+    ) -> list[tuple[int, float]]:
+        """BM25 search over passages for any of ``terms``: (id, score), best first.
+
+        Scores are positive, larger is better (FTS5's bm25() is negated).
+        """
+        if not terms:
+            return []
+        query = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        sql = "SELECT rowid, -bm25(passages_fts) AS s FROM passages_fts WHERE passages_fts MATCH ?"
+        args: list[object] = [query]
+        if since is not None:
+            sql += (
+                " AND rowid IN (SELECT p.id FROM passages p JOIN articles a ON a.id = p.article_id"
+                " WHERE coalesce(a.published, a.ingested_at) >= ?)"
+            )
+            args.append(to_db_time(since))
+        sql += " ORDER BY rank LIMIT ?"
+        args.append(limit)
+        with self._lock:
+            try:
+                rows = self._db.execute(sql, args).fetchall()
+            except sqlite3.OperationalError as exc:
+                raise StoreError(f"lexical search failed for {query!r}: {exc}") from exc
+        return [(int(r[0]), float(r[1])) for r in rows]
+
+    def reembed(self, encode: Callable[[list[str]], np.ndarray], batch: int = 256) -> None:
+        """Replace every stored vector with ``encode`` of the passage text (model change)."""
+        last = 0
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT id, text FROM passages WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
+                ).fetchall()
+            if not rows:
+                return
+            vectors = np.ascontiguousarray(encode([r[1] for r in rows]), dtype=np.float32)
+            with self._lock:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.executemany(
+                    "UPDATE passages SET embedding = ? WHERE id = ?",
+                    [(v.tobytes(), r[0]) for v, r in zip(vectors, rows, strict=True)],
+                )
+                self._db.execute("COMMIT")
+            last = int(rows[-1][0])
+
+    def stats(self) -> StoreStats:
+        """Counts of articles, passages and sources, and the last ingest time."""
+        with self._lock:
+            articles, sources, last = self._db.execute(
+                "SELECT count(*), count(DISTINCT source), max(ingested_at) FROM articles"
+            ).fetchone()
+        return StoreStats(
+            articles=int(articles),
+            passages=self.passage_count(),
+            sources=int(sources),
+            last_ingest=from_db_time(last),
+            model=self.get_meta("model"),
+        )
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ",".join("?" * len(values))
