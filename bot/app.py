@@ -64,7 +64,6 @@ def search_config(settings: Settings) -> SearchConfig:
         max_k=settings.ask_max_k,
         dense_candidates=settings.ask_dense_candidates,
         lexical_candidates=settings.ask_lexical_candidates,
-        rrf_k=settings.ask_rrf_k,
         lexical_weight=settings.ask_lexical_weight,
         threshold=settings.ask_threshold,
         max_question_chars=settings.ask_max_question_chars,

@@ -63,7 +63,6 @@ class Settings:
     ask_lexical_weight: float = 0.3
     ask_dense_candidates: int = 50
     ask_lexical_candidates: int = 50
-    ask_rrf_k: int = 60
     ask_max_question_chars: int = 500
 
     ingest_batch_passages: int = 256

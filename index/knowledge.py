@@ -43,7 +43,6 @@ class SearchConfig:
     max_k: int = 8
     dense_candidates: int = 50
     lexical_candidates: int = 50
-    rrf_k: int = 60
     lexical_weight: float = 0.3
     threshold: float = 0.35
     max_question_chars: int = 500
@@ -285,12 +284,10 @@ class KnowledgeBase:
         for pid in missing:
             similarity[pid] = float(vectors[pid] @ qvec)
         scored = fuse(
-            [pid for pid, _ in dense if pid in found],
-            [pid for pid, _ in lexical if pid in found],
-            similarity,
+            {pid: similarity[pid] for pid in found},
+            {pid: score for pid, score in lexical if pid in found},
             {pid: coverage(terms, found[pid][0].text) for pid in found},
             cfg.lexical_weight,
-            cfg.rrf_k,
         )
         relevant = [s for s in scored if s.relevance >= cfg.threshold]
         if not relevant:

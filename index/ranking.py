@@ -1,4 +1,4 @@
-"""Hybrid ranking: fuse dense and lexical rankings, gate on relevance, fold duplicates."""
+"""Hybrid ranking: fuse dense and lexical scores, gate on relevance, fold duplicates."""
 
 from __future__ import annotations
 
@@ -61,43 +61,35 @@ def coverage(terms: Sequence[str], text: str) -> float:
     return sum(_stem(t) in words for t in terms) / len(terms)
 
 
-def rrf(rankings: Sequence[Sequence[int]], k: int = 60) -> dict[int, float]:
-    """Reciprocal rank fusion: sum over rankings of 1 / (k + rank), ranks from 1."""
-    scores: dict[int, float] = {}
-    for ranking in rankings:
-        for rank, item in enumerate(ranking, start=1):
-            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
-    return scores
-
-
 @dataclass(frozen=True, slots=True)
 class Scored:
     """A candidate passage after fusion."""
 
     id: int
-    score: float  # fused rank score, normalised so that first in every ranking is 1.0
-    relevance: float  # calibrated: (1 - w) * cosine + w * term coverage
+    score: float  # ranking: (1 - w) * cosine + w * BM25 relative to this question's best
+    relevance: float  # the gate, calibrated: (1 - w) * cosine + w * term coverage
     similarity: float
     coverage: float
 
 
 def fuse(
-    dense: Sequence[int],
-    lexical: Sequence[int],
     similarity: Mapping[int, float],
+    bm25: Mapping[int, float],
     term_coverage: Mapping[int, float],
     lexical_weight: float,
-    k: int = 60,
 ) -> list[Scored]:
-    """Order the union of both rankings by RRF; ties go to the more relevant passage."""
-    fused = rrf([dense, lexical], k)
-    best = 2.0 / (k + 1)
+    """Convex combination of dense and lexical evidence, best first.
+
+    BM25 is scaled by the question's best BM25, which ranks well but says nothing absolute;
+    the relevance gate therefore uses term coverage, which does.
+    """
+    w = lexical_weight
+    top = max(bm25.values(), default=0.0)
     out = []
-    for pid, score in fused.items():
-        sim = similarity.get(pid, 0.0)
+    for pid, sim in similarity.items():
+        lex = bm25.get(pid, 0.0) / top if top > 0 else 0.0
         cov = term_coverage.get(pid, 0.0)
-        rel = (1.0 - lexical_weight) * sim + lexical_weight * cov
-        out.append(Scored(pid, score / best, rel, sim, cov))
+        out.append(Scored(pid, (1 - w) * sim + w * lex, (1 - w) * sim + w * cov, sim, cov))
     out.sort(key=lambda s: (-s.score, -s.relevance, s.id))
     return out
 

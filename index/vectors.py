@@ -72,7 +72,7 @@ class FaissIndex:
             raise StoreError(f"cannot read the vector index {path}: {exc}") from exc
         if index.d != dim or not hasattr(index, "id_map"):
             raise StoreError(f"{path} holds a different kind of index (dimension {index.d})")
-        return cls(dim, faiss.downcast_index(index))
+        return cls(dim, index)
 
     def __len__(self) -> int:
         return int(self._index.ntotal)

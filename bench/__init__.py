@@ -1,0 +1,1 @@
+"""Sitrep benchmarks: scripts that print figures, never pass/fail on timing."""

@@ -1,0 +1,121 @@
+"""Shared fixtures: settings on a temporary data dir, a fast app, a local HTTP server."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from bot.app import App, build_app
+from bot.settings import Settings
+from index.embeddings import HashEmbedder, SentenceTransformerEmbedder
+
+SAMPLE = Path(__file__).resolve().parent.parent / "bot" / "sample" / "corpus.jsonl"
+SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings on a fresh data directory, ignoring the environment."""
+    return Settings.load(env={}, data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def fast_app(settings: Settings) -> Iterator[App]:
+    """The real application with the hashing embedder and the NumPy index: no model load."""
+    app = build_app(
+        settings.replace(vector_index="numpy", ask_threshold=0.2),
+        embedder=lambda: HashEmbedder(),
+    )
+    yield app
+    app.close()
+
+
+_MODEL: list[SentenceTransformerEmbedder] = []
+
+
+@pytest.fixture
+def real_model(monkeypatch: pytest.MonkeyPatch) -> SentenceTransformerEmbedder:
+    """The bundled all-MiniLM-L6-v2, loaded once per test session and reused by build_app."""
+    if not _MODEL:
+        _MODEL.append(SentenceTransformerEmbedder())
+    model = _MODEL[0]
+    monkeypatch.setattr("bot.app.SentenceTransformerEmbedder", lambda *_a, **_k: model)
+    return model
+
+
+@dataclass
+class Route:
+    """What the local server answers for one path."""
+
+    body: bytes
+    content_type: str = "text/html; charset=utf-8"
+    status: int = 200
+    delay: float = 0.0
+
+
+@dataclass
+class LocalServer:
+    """A real HTTP server on 127.0.0.1; ``routes`` can change while it runs."""
+
+    base: str
+    routes: dict[str, Route] = field(default_factory=dict)
+    hits: list[str] = field(default_factory=list)
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+
+@pytest.fixture
+def http_server() -> Iterator[LocalServer]:
+    """Serve ``routes`` on a free loopback port; stops at the end of the test."""
+    server_state = LocalServer(base="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            server_state.hits.append(self.path)
+            route = server_state.routes.get(self.path)
+            if route is None:
+                self.send_error(404)
+                return
+            if route.delay:
+                time.sleep(route.delay)
+            self.send_response(route.status)
+            self.send_header("Content-Type", route.content_type)
+            self.send_header("Content-Length", str(len(route.body)))
+            self.end_headers()
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(route.body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    server_state.base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield server_state
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def write_jsonl(path: Path, records: list[dict[str, object]]) -> Path:
+    """Write JSONL records, one per line."""
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    return path
+
+
+def sample_records() -> list[dict[str, object]]:
+    """The bundled sample corpus."""
+    return [json.loads(line) for line in SAMPLE.read_text().splitlines() if line.strip()]
+
+
+JsonlWriter = Callable[[Path, list[dict[str, object]]], Path]
