@@ -59,7 +59,7 @@ class Settings:
 
     ask_top_k: int = 5
     ask_max_k: int = 8
-    ask_threshold: float = 0.35
+    ask_threshold: float = 0.33
     ask_lexical_weight: float = 0.3
     ask_dense_candidates: int = 50
     ask_lexical_candidates: int = 50

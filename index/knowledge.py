@@ -44,7 +44,7 @@ class SearchConfig:
     dense_candidates: int = 50
     lexical_candidates: int = 50
     lexical_weight: float = 0.3
-    threshold: float = 0.35
+    threshold: float = 0.33
     max_question_chars: int = 500
 
 
