@@ -41,7 +41,10 @@ def main() -> None:
     labels = [json.loads(x) for x in LABELS.read_text().splitlines() if x.strip()]
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings.load(
-            data_dir=Path(tmp), ask_threshold=-1.0, ask_top_k=args.k, ask_max_k=args.k,
+            data_dir=Path(tmp),
+            ask_threshold=-1.0,
+            ask_top_k=args.k,
+            ask_max_k=args.k,
             ask_lexical_weight=args.lexical_weight,
         )
         app = build_app(settings)
@@ -52,16 +55,23 @@ def main() -> None:
             answer = app.knowledge.ask(item["question"])
             hits = []
             for hit in answer.hits:
-                urls = [hit.citation.article.url or ""] + [d.article.url or "" for d in hit.duplicates]
+                urls = [hit.citation.article.url or ""] + [
+                    d.article.url or "" for d in hit.duplicates
+                ]
                 good = any(frag in u for frag in item["relevant"] for u in urls)
                 hits.append((hit.relevance, good))
             runs.append((item, hits))
         app.close()
     answerable = [h for item, h in runs if item["relevant"]]
     unanswerable = [h for item, h in runs if not item["relevant"]]
-    print(f"{len(answerable)} answerable and {len(unanswerable)} unanswerable questions, "
-          f"k={args.k}, lexical weight {settings.ask_lexical_weight}")
-    print(f"{'threshold':>9} {'precision':>9} {'top1 ok':>8} {'answered':>9} {'false ans':>9} {'F1':>6}")
+    print(
+        f"{len(answerable)} answerable and {len(unanswerable)} unanswerable questions, "
+        f"k={args.k}, lexical weight {settings.ask_lexical_weight}"
+    )
+    print(
+        f"{'threshold':>9} {'precision':>9} {'top1 ok':>8} {'answered':>9} "
+        f"{'false ans':>9} {'F1':>6}"
+    )
     best = None
     for t100 in range(20, 61, 2):
         t = t100 / 100
@@ -72,14 +82,18 @@ def main() -> None:
         top1_rate = top1 / len(answerable)
         false = sum(1 for hits in unanswerable if any(r >= t for r, _ in hits)) / len(unanswerable)
         f1 = 2 * precision * top1_rate / (precision + top1_rate) if precision + top1_rate else 0
-        print(f"{t:>9.2f} {precision:>9.2f} {top1_rate:>8.2f} {answered / len(answerable):>9.2f} "
-              f"{false:>9.2f} {f1:>6.2f}")
+        print(
+            f"{t:>9.2f} {precision:>9.2f} {top1_rate:>8.2f} {answered / len(answerable):>9.2f} "
+            f"{false:>9.2f} {f1:>6.2f}"
+        )
         if false == 0 and (best is None or f1 > best[1]):
             best = (t, f1)
     worst_absent = max((r for hits in unanswerable for r, _ in hits), default=0.0)
     good_tops = [next((r for r, g in hits if g), 0.0) for hits in answerable]
     print(f"highest relevance of any passage for an unanswerable question: {worst_absent:.3f}")
-    print(f"lowest relevance of the best relevant passage of an answerable one: {min(good_tops):.3f}")
+    print(
+        f"lowest relevance of the best relevant passage of an answerable one: {min(good_tops):.3f}"
+    )
     print(f"midpoint of that gap: {(worst_absent + min(good_tops)) / 2:.3f}")
     if best:
         print(f"best F1 with no false answers: threshold {best[0]:.2f} (F1 {best[1]:.2f})")

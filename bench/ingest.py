@@ -58,8 +58,10 @@ def main() -> None:
             e2e.append(report.passages / (time.perf_counter() - t))
             app.close()
             assert report.passages == len(texts) and not report.failures
-            print(f"  round {n + 1}: bare encode {bare[-1]:.1f} passages/s, "
-                  f"end to end {e2e[-1]:.1f} passages/s")
+            print(
+                f"  round {n + 1}: bare encode {bare[-1]:.1f} passages/s, "
+                f"end to end {e2e[-1]:.1f} passages/s"
+            )
     print(f"bare encode: {max(bare):.1f} passages/s")
     print(f"end-to-end ingest: {max(e2e):.1f} passages/s")
     print(f"ratio end-to-end / bare encode: {max(e2e) / max(bare):.3f}")
