@@ -22,6 +22,7 @@ _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _LINE = re.compile(r"[^\n]+")
 # A line that ends a paragraph when it is followed by a single newline: it closes a sentence.
 _LINE_CLOSES = re.compile(r"""[.!?…:;"'”»)\]]\s*$""")
+_LINE_CONTINUES = re.compile(r"[,\-–—(/&]$")
 _BOUNDARY = re.compile(r"""[.!?…]+["'”»)\]]*\s+(?=["'“«(\[\-—–]?[A-ZА-ЯЁІЇЄҐ0-9])""")
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr st gen col lt maj sgt capt cpt adm no nos vs etc fig approx est dept "
@@ -93,16 +94,26 @@ def _trimmed(text: str, start: int, end: int) -> _Piece | None:
 
 
 def _paragraphs(text: str) -> Iterator[_Piece]:
-    """Paragraphs: blocks between blank lines, and lines inside a block that end a sentence.
+    """Paragraphs: blocks between blank lines, and lines inside a block that end one.
 
-    Hard-wrapped text (lines that stop mid-sentence) stays one paragraph.
+    A line ends a paragraph when it closes a sentence, or when it is a heading: short in
+    words and in width next to the block's longest line, and not ending in a comma or hyphen.
+    Hard-wrapped text, whose lines stop mid-sentence at about the same width, stays whole.
     """
     pos = 0
     for brk in [*_BLANK_LINE.finditer(text), None]:
         end = brk.start() if brk else len(text)
         start = pos
-        for line in _LINE.finditer(text, pos, end):
-            if _LINE_CLOSES.search(line.group()) or count_words(line.group()) <= 8:
+        lines = list(_LINE.finditer(text, pos, end))
+        width = max((len(m.group().strip()) for m in lines), default=0)
+        for line in lines:
+            body = line.group().strip()
+            heading = (
+                count_words(body) <= 8
+                and len(body) < 0.6 * width
+                and not _LINE_CONTINUES.search(body)
+            )
+            if heading or _LINE_CLOSES.search(body):
                 piece = _trimmed(text, start, line.end())
                 if piece:
                     yield piece

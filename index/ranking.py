@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -23,24 +24,37 @@ _STOPWORDS = frozenset(
     reports reported anything something new recent recently today yesterday please
     near around close nearby
     что где как когда это в на с по и о об от до за из у к про был была были новости
+    случилось произошло происходит возле около рядом вблизи под
     що де як коли це в на з по і й о про від до за із у біля новини
+    сталося відбулося відбувається поблизу поруч коло під
     """.split()
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
-_SUFFIXES = ("ies", "es", "s", "ed", "ing", "ly")
+_SUFFIXES = ("ies", "sses", "shes", "ches", "xes", "s", "ed", "ing", "ly")
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_char(c: str) -> str:
+    # Only Latin letters lose their marks: й, ї, ё are letters of their own, and FTS5's
+    # unicode61 tokenizer keeps them too.
+    if c.isascii() or not unicodedata.name(c, "").startswith("LATIN"):
+        return c
+    return "".join(d for d in unicodedata.normalize("NFKD", c) if not unicodedata.combining(d))
 
 
 def fold(text: str) -> str:
-    """Case-fold and strip diacritics: "Síversk" -> "siversk"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    """Case-fold and strip the diacritics of Latin letters: "Síversk" -> "siversk"."""
+    return "".join(_fold_char(c) for c in unicodedata.normalize("NFC", text.casefold()))
 
 
 def _stem(word: str) -> str:
+    """A light English stemmer: plural, past and -ing forms meet their base word."""
     for suffix in _SUFFIXES:
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+            word = word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+            break
+    # "drones" -> "drone" and "drone" both end as "dron"; "damaged" and "damage" as "damag"
+    return word[:-1] if len(word) > 4 and word.endswith("e") else word
 
 
 def query_terms(question: str) -> list[str]:

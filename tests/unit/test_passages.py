@@ -148,11 +148,6 @@ def test_hard_wrapped_lines_stay_in_one_paragraph() -> None:
     assert texts(text, spans) == [first, second]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="passages.py ends a paragraph at any line of <= 8 words, so text hard-wrapped at "
-    "70 columns with long words (place names) is cut mid-sentence",
-)
 def test_text_hard_wrapped_at_70_columns_is_not_cut_mid_sentence() -> None:
     paragraphs = [
         "Ukrainian officials said on Tuesday that Russian forces had intensified their "

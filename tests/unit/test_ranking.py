@@ -98,12 +98,6 @@ def test_query_terms_fold_diacritics_and_case() -> None:
     assert query_terms("ZAPORIZHZHIA Zaporižžja") == ["zaporizhzhia", "zaporizzja"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ranking.fold() NFKD-strips the marks of the Cyrillic letters й and ї, so 'Київ' "
-    "becomes 'киів' and 'Україна' 'украіна'; the FTS5 index (unicode61 folds Latin only) "
-    "holds 'київ', so the lexical search never finds Kyiv",
-)
 def test_query_terms_keep_cyrillic_letters_that_are_not_accented_forms() -> None:
     assert query_terms("Удари по Київщині, Україна, Дніпровський район") == [
         "удари",
@@ -114,12 +108,6 @@ def test_query_terms_keep_cyrillic_letters_that_are_not_accented_forms() -> None
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the stopwords drop 'happened' and 'near' but not their Ukrainian/Russian forms "
-    "(сталося, відбулося, случилось, произошло, возле, около), so the same question asked "
-    "in Ukrainian or Russian gets half the term coverage and a lower relevance",
-)
 @pytest.mark.parametrize(
     "question",
     ["Що сталося біля Сіверська?", "Что случилось возле Сіверська?"],
@@ -142,11 +130,6 @@ def test_coverage_matches_simple_plurals_and_verb_forms() -> None:
     assert coverage(["shelling"], "Russian forces shelled the town.") == 1.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ranking._stem strips 'es' from 'drones' ('dron') but leaves 'drone' as is, so a "
-    "plural term never matches a singular ending in -e (drones/drone, missiles/missile)",
-)
 def test_coverage_matches_plurals_of_words_ending_in_e() -> None:
     assert coverage(["drones", "missiles"], "A drone and a missile hit the depot.") == 1.0
 
