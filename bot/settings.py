@@ -183,7 +183,7 @@ def _coerce(name: str, hint: Any, raw: Any, where: str) -> Any:
                 return False
             raise ValueError("expected true or false")
         if kind is int:
-            if isinstance(raw, bool):
+            if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
                 raise ValueError("expected a whole number")
             return int(raw)
         if kind is float:

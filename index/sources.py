@@ -28,6 +28,7 @@ KNOWN_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | FEED_SUFFIXES
 
 _FEED_SNIFF = re.compile(rb"<(rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
 _HTML_SNIFF = re.compile(rb"<(!doctype html|html|head|body|p|div)[\s>]", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?…](\s|$)")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 
 
@@ -331,13 +332,25 @@ def html_article(data: bytes, url: str) -> Article:
         raise SourceError("binary file, not HTML")
     try:
         doc = trafilatura.bare_extraction(
-            data, url=url, with_metadata=True, include_comments=False, include_tables=False
+            data,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=False,
+            # The page's own date, to the second with its offset; no guessing from a footer.
+            date_extraction_params={
+                "extensive_search": False,
+                "original_date": True,
+                "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+            },
         )
     except Exception as exc:  # trafilatura and lxml raise many types on broken markup
         raise SourceError(f"cannot parse the HTML: {exc}") from exc
     text = getattr(doc, "text", None) if doc is not None else None
     if not text or not text.strip():
         raise SourceError("no article text found in the page")
+    if len(text.split()) < 20 and not _SENTENCE_END.search(text):
+        raise SourceError("no article text found in the page (only menus or links)")
     published = None
     if getattr(doc, "date", None):
         try:

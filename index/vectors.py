@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import zipfile
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -118,10 +119,12 @@ class NumpyIndex:
     def load(cls, path: Path, dim: int) -> NumpyIndex:
         """Read an index written by :meth:`save`."""
         try:
-            with np.load(path) as data:
+            with path.open("rb") as fh, np.load(fh) as data:
                 ids, vectors = data["ids"], data["vectors"]
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
             raise StoreError(f"cannot read the vector index {path}: {exc}") from exc
+        if vectors.ndim != 2 or vectors.shape[1] != dim or len(ids) != len(vectors):
+            raise StoreError(f"{path} holds vectors of shape {vectors.shape}, not (n, {dim})")
         index = cls(dim)
         index.add(ids, vectors)
         return index

@@ -113,11 +113,6 @@ def test_toml_bool_for_a_number_is_rejected(tmp_path: Path) -> None:
         Settings.load(env={}, config_file=path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="settings._coerce calls int(3.7) on a TOML float, silently truncating to 3, "
-    "while SITREP_ASK_TOP_K=3.7 is rejected",
-)
 def test_toml_fraction_for_a_whole_number_is_rejected(tmp_path: Path) -> None:
     path = toml(tmp_path, "[ask]\ntop_k = 3.7\n")
     with pytest.raises(SettingsError, match="ask_top_k"):

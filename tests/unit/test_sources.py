@@ -225,12 +225,6 @@ def test_html_article_keeps_the_article_and_drops_navigation_and_footer() -> Non
     assert article.published.utcoffset() == timedelta(0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="html_article takes trafilatura's date as given; its extensive search falls back to "
-    "the footer's copyright year, so an undated page is dated 1 January (fix: "
-    "date_extraction_params={'extensive_search': False})",
-)
 def test_html_article_without_a_date_is_undated_not_dated_by_the_copyright_line() -> None:
     article = html_article(
         news_page(footer="<p>Copyright 2026 Example News.</p>"), "https://news.example/s"
@@ -238,12 +232,6 @@ def test_html_article_without_a_date_is_undated_not_dated_by_the_copyright_line(
     assert article.published is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="trafilatura's default date output is the day only, so 01:30+03:00 on 3 November "
-    "(22:30 UTC on 2 November) is stored as 3 November 00:00 UTC (fix: "
-    "date_extraction_params={'outputformat': '%Y-%m-%dT%H:%M:%S%z'})",
-)
 def test_html_article_keeps_the_time_and_offset_of_the_published_date() -> None:
     meta = '<meta property="article:published_time" content="2026-11-03T01:30:00+03:00">'
     article = html_article(news_page(meta), "https://news.example/siversk")
@@ -263,11 +251,6 @@ def test_html_article_without_text_raises_source_error(page: bytes) -> None:
         html_article(page, "https://news.example/empty")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a page of navigation links only is ingested as an article whose text is the "
-    "menu ('Home News World'); trafilatura's fallback returns the boilerplate",
-)
 def test_html_article_of_a_navigation_only_page_raises_source_error() -> None:
     page = (
         b"<html><head><title>Sections</title></head><body><nav><a href='/'>Home</a> "
