@@ -11,8 +11,10 @@ import httpx
 
 from bot.settings import Settings, apply_offline_mode
 from index.embeddings import Embedder, SentenceTransformerEmbedder
+from index.gazetteer import Gazetteer, GazetteerFiles, add_dump, load_gazetteer
 from index.knowledge import KnowledgeBase, SearchConfig
 from index.models import IngestReport
+from index.places import PlaceIndex
 from index.sources import FetchPolicy, SourceReader
 from index.store import Store
 from index.vectors import FaissIndex, NumpyIndex, VectorIndex
@@ -28,6 +30,19 @@ class App:
     knowledge: KnowledgeBase
     reader: SourceReader
     _http: httpx.Client
+    gazetteer_files: GazetteerFiles
+
+    @property
+    def places(self) -> PlaceIndex:
+        """The place layer (always built by :func:`build_app`)."""
+        assert self.knowledge.places is not None
+        return self.knowledge.places
+
+    def load_gazetteer_dump(self, dump: Path) -> tuple[int, int]:
+        """Add a GeoNames dump; returns (places added, articles whose places were re-read)."""
+        added = add_dump(self.gazetteer_files, dump)
+        self.places.reload()
+        return added, self.knowledge.store.stats().articles
 
     def ingest(
         self,
@@ -74,10 +89,12 @@ def build_app(
     settings: Settings,
     embedder: Callable[[], Embedder] | None = None,
     transport: httpx.BaseTransport | None = None,
+    gazetteer: Callable[[], Gazetteer] | None = None,
 ) -> App:
-    """Build the application. The model loads on first use, not here.
+    """Build the application. The model and the gazetteer load on first use, not here.
 
-    ``embedder`` and ``transport`` are the test seams: a fake embedder, a mock HTTP transport.
+    ``embedder``, ``transport`` and ``gazetteer`` are the test seams: a fake embedder, a
+    mock HTTP transport, a gazetteer compiled once per test session.
     """
     apply_offline_mode(settings)
     store = Store(settings.db_path)
@@ -87,6 +104,19 @@ def build_app(
         new_index, load_index = FaissIndex, FaissIndex.load
     else:
         new_index, load_index = NumpyIndex, NumpyIndex.load
+    files = GazetteerFiles(
+        cache=settings.gazetteer_cache,
+        extra_dir=settings.gazetteer_dir,
+        overrides=settings.places_overrides,
+        scope=settings.places_scope,
+    )
+    places = PlaceIndex(
+        store,
+        gazetteer or (lambda: load_gazetteer(files)),
+        min_confidence=settings.places_min_confidence,
+        default_radius_km=settings.places_radius_km,
+        in_radius_km=settings.places_in_radius_km,
+    )
     knowledge = KnowledgeBase(
         store=store,
         embedder=embedder or (lambda: SentenceTransformerEmbedder(settings.model)),
@@ -95,6 +125,7 @@ def build_app(
         load_index=load_index,
         config=search_config(settings),
         batch_passages=settings.ingest_batch_passages,
+        places=places,
     )
     http = httpx.Client(transport=transport)
     policy = FetchPolicy(
@@ -103,4 +134,4 @@ def build_app(
         user_agent=settings.ingest_user_agent,
         summary_words=settings.ingest_summary_words,
     )
-    return App(settings, knowledge, SourceReader(http, policy), http)
+    return App(settings, knowledge, SourceReader(http, policy), http, files)

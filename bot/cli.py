@@ -1,4 +1,4 @@
-"""The ``sitrep`` command line: ingest, ask, stats, reindex, demo."""
+"""The ``sitrep`` command line: ingest, ask, places, gazetteer, stats, reindex, demo."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from bot import render
 from bot.app import App, build_app
 from bot.settings import Settings
 from index.errors import SitrepError
+from index.geoparse import find_places
 from index.models import IngestReport
 from index.query import parse_since
 
@@ -37,6 +39,18 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print JSON (one object per line)")
     ask.add_argument("-k", type=int, default=None, help="number of passages (default 5, max 8)")
     ask.add_argument("--since", help="only articles from this window: 7d, 24h, 2w, or a date")
+    ask.add_argument("--near", metavar="PLACE", help="only passages near this place (any spelling)")
+    ask.add_argument("--radius", type=float, metavar="KM", help="radius around the place in km")
+
+    pl = sub.add_parser("places", help="show the place mentions found in a text")
+    pl.add_argument("text", help='the text, or "-" to read it from stdin')
+    pl.add_argument("--json", action="store_true", help="print JSON")
+
+    gz = sub.add_parser("gazetteer", help="manage the gazetteer (GeoNames places)")
+    gz_sub = gz.add_subparsers(dest="gazetteer_command", required=True, metavar="ACTION")
+    gl = gz_sub.add_parser("load", help="add a GeoNames dump (UA.txt, allCountries.txt)")
+    gl.add_argument("file", help="a GeoNames dump in its tab-separated format")
+    gz_sub.add_parser("info", help="show the gazetteer's size and sources")
 
     sub.add_parser("stats", help="show counts of articles, passages, sources, index size")
     rx = sub.add_parser("reindex", help="rebuild the vector index from the database")
@@ -83,11 +97,41 @@ def _run(app: App, args: argparse.Namespace, stdin: TextIO) -> int:
         for question in questions:
             if not question:
                 continue
-            answer = app.knowledge.ask(question, k=args.k, since=since)
+            answer = app.knowledge.ask(
+                question, k=args.k, since=since, near=args.near, radius_km=args.radius
+            )
             if args.json:
                 print(json.dumps(render.answer_json(answer), ensure_ascii=False), flush=True)
             else:
                 print(render.answer_text(answer) + "\n", flush=True)
+        return 0
+    if args.command == "places":
+        text = stdin.read() if args.text == "-" else args.text
+        mentions = find_places(
+            text,
+            app.places.gazetteer,
+            app.places.hot_context(),
+            app.settings.places_min_confidence,
+        )
+        if args.json:
+            print(json.dumps(render.mentions_json(mentions), ensure_ascii=False))
+        else:
+            print(render.mentions_text(mentions))
+        return 0
+    if args.command == "gazetteer":
+        if args.gazetteer_command == "load":
+            added, reread = app.load_gazetteer_dump(Path(args.file))
+            print(
+                f"added {added} populated places from {args.file}; "
+                f"re-read the places of {reread} stored articles"
+            )
+        else:
+            gaz = app.places.gazetteer
+            sources = ", ".join(str(p) for p in app.gazetteer_files.sources() if p.exists())
+            print(
+                f"{len(gaz)} places, scope {', '.join(gaz.scope)}; cache "
+                f"{app.gazetteer_files.cache}; sources: {sources}"
+            )
         return 0
     if args.command == "stats":
         print(render.stats_text(app.knowledge.stats(), str(app.settings.index_path)))

@@ -71,6 +71,13 @@ class Settings:
     ingest_user_agent: str = "Sitrep/0.1 (situation-monitoring bot)"
     ingest_summary_words: int = 120
 
+    places_scope: tuple[str, ...] = ("UA", "RU", "BY", "MD")
+    places_radius_km: float = 15.0
+    places_in_radius_km: float = 5.0
+    places_min_confidence: float = 0.5
+    places_cache: Path | None = None
+    places_overrides: Path = PROJECT_CONFIG.parent / "places.toml"
+
     telegram_token: Secret | None = None
 
     def __post_init__(self) -> None:
@@ -86,6 +93,10 @@ class Settings:
             raise SettingsError(
                 f"ask_top_k ({self.ask_top_k}) exceeds ask_max_k ({self.ask_max_k})"
             )
+        if not self.places_scope or not all(len(c) == 2 and c.isalpha() for c in self.places_scope):
+            raise SettingsError(
+                f"places_scope must be two-letter country codes, got {self.places_scope!r}"
+            )
         if self.vector_index not in ("faiss", "numpy"):
             raise SettingsError(
                 f"vector_index must be 'faiss' or 'numpy', got {self.vector_index!r}"
@@ -95,6 +106,16 @@ class Settings:
     def db_path(self) -> Path:
         """The SQLite database, the source of truth."""
         return self.data_dir / "sitrep.sqlite3"
+
+    @property
+    def gazetteer_cache(self) -> Path:
+        """The compiled gazetteer (rebuilt whenever its sources change)."""
+        return self.places_cache or self.data_dir / "gazetteer.bin"
+
+    @property
+    def gazetteer_dir(self) -> Path:
+        """GeoNames dumps added with ``sitrep gazetteer load``."""
+        return self.data_dir / "gazetteer"
 
     @property
     def index_path(self) -> Path:
@@ -192,6 +213,9 @@ def _coerce(name: str, hint: Any, raw: Any, where: str) -> Any:
             return Path(str(raw)).expanduser()
         if kind is Secret:
             return Secret(str(raw)) if str(raw) else None
+        if typing.get_origin(kind) is tuple:
+            items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
+            return tuple(str(i).strip().upper() for i in items if str(i).strip())
         return str(raw)
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"{where}: bad value for {name}: {raw!r} ({exc})") from exc

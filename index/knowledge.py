@@ -22,11 +22,14 @@ from index.models import (
     IngestFailure,
     IngestReport,
     Passage,
+    PlaceMention,
     Span,
     StoredArticle,
 )
 from index.passages import split_passages
-from index.ranking import coverage, fold_duplicates, fuse, query_terms
+from index.places import PlaceIndex
+from index.query import PlaceQuery
+from index.ranking import Scored, coverage, fold_duplicates, fuse, query_terms
 from index.store import NewArticle, Store, content_hash
 from index.vectors import VectorIndex
 
@@ -82,8 +85,10 @@ class KnowledgeBase:
         load_index: IndexLoader,
         config: SearchConfig,
         batch_passages: int = 256,
+        places: PlaceIndex | None = None,
     ) -> None:
         self.store = store
+        self.places = places
         self.config = config
         self._embedder_factory = embedder
         self._embedder: Embedder | None = None
@@ -178,7 +183,11 @@ class KnowledgeBase:
         Embedding is batched across articles (``batch_passages`` passages per model call).
         """
         report = report if report is not None else IngestReport()
-        pending: list[tuple[Article, str, list[Span]]] = []
+        pending: list[tuple[Article, str, list[Span], list[PlaceMention]]] = []
+        context = []
+        if self.places is not None:
+            self.places.ensure_current()
+            context = self.places.hot_context()
         pending_passages = 0
         seen_digests: set[str] = set()
         seen_urls: set[str] = set()
@@ -187,12 +196,12 @@ class KnowledgeBase:
             nonlocal pending, pending_passages
             if not pending:
                 return
-            texts = [a.text[s.start : s.end] for a, _, spans in pending for s in spans]
+            texts = [a.text[s.start : s.end] for a, _, spans, _ in pending for s in spans]
             vectors = self.embedder.encode(texts)
             batch, offset = [], 0
-            for article, digest, spans in pending:
+            for article, digest, spans, mentions in pending:
                 chunk = vectors[offset : offset + len(spans)]
-                batch.append(NewArticle(article, digest, spans, chunk))
+                batch.append(NewArticle(article, digest, spans, chunk, mentions))
                 offset += len(spans)
             with self._lock:
                 self._remember_model()
@@ -236,7 +245,8 @@ class KnowledgeBase:
             if item.url:
                 seen_urls.add(item.url)
             spans = split_passages(item.text)
-            pending.append((item, digest, spans))
+            mentions = self.places.mentions(item.text, context) if self.places else []
+            pending.append((item, digest, spans, mentions))
             pending_passages += len(spans)
             if pending_passages >= self._batch:
                 flush()
@@ -253,71 +263,169 @@ class KnowledgeBase:
 
     # -- reading ----------------------------------------------------------------------------
 
-    def ask(self, question: str, k: int | None = None, since: datetime | None = None) -> Answer:
-        """The passages that answer ``question`` best, or none and a note saying why."""
+    def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        since: datetime | None = None,
+        near: str | None = None,
+        radius_km: float | None = None,
+    ) -> Answer:
+        """The passages that answer ``question`` best, or none and a note saying why.
+
+        A place in the question (or ``near``) limits the answer to passages that name a
+        place within the radius; the rest of the question ranks them.
+        """
         cfg = self.config
         k = max(1, min(k or cfg.top_k, cfg.max_k))
         text = " ".join(_TAG.sub(" ", question).split())
-        note_prefix = ""
+        prefix = ""
         if len(text) > cfg.max_question_chars:
             text = text[: cfg.max_question_chars].rsplit(" ", 1)[0]
-            note_prefix = f"Only the first {cfg.max_question_chars} characters were used. "
-        if not re.search(r"\w", text):
-            return Answer(question, (), "Ask about something: the question has no words.", since)
+            prefix = f"Only the first {cfg.max_question_chars} characters were used. "
+
+        def empty(note: str, **extra: object) -> Answer:
+            return Answer(question, (), prefix + note, since, **extra)  # type: ignore[arg-type]
+
+        if not re.search(r"\w", text) and not near:
+            return empty("Ask about something: the question has no words.")
         if self.store.passage_count() == 0:
-            return Answer(
-                question, (), "The index is empty: add articles first with `sitrep ingest`.", since
+            return empty("The index is empty: add articles first with `sitrep ingest`.")
+        query = PlaceQuery(None, None, text)
+        if self.places is not None:
+            self.places.ensure_current()
+            query = self.places.parse(text, near, radius_km)
+        if query.unknown:
+            hint = "; ".join(p.label for p in query.suggestions[:3])
+            did_you_mean = f" Did you mean {hint}?" if hint else ""
+            return empty(
+                f'I don\'t know the place "{query.unknown}".{did_you_mean}',
+                suggestions=query.suggestions,
             )
+        if query.candidates:
+            options = "; ".join(
+                f"{p.label} at {p.lat:.2f}, {p.lon:.2f} (GeoNames {p.geonameid})"
+                for p in query.candidates
+            )
+            return empty(
+                f'"{query.surface}" may be several places: {options}. Name the region '
+                f'("{query.surface}, {query.candidates[0].admin1}") or give the GeoNames id.',
+                candidates=query.candidates,
+            )
+        place, radius = query.place, query.radius_km
         allowed = self.store.ids_since(since) if since is not None else None
-        if allowed is not None and len(allowed) == 0:
-            note = f"Nothing was published since {since:%Y-%m-%d %H:%M} UTC."
-            return Answer(question, (), note, since)
+        geo: dict[int, tuple[float, int]] | None = None
+        if place is not None and self.places is not None:
+            assert radius is not None
+            geo = self.places.within(place, radius, since)
+            if not geo:
+                window = f" since {since:%Y-%m-%d}" if since else ""
+                return empty(
+                    f"Nothing near {place.label} within {radius:g} km{window} yet.",
+                    place=place,
+                    radius_km=radius,
+                )
+            allowed = np.fromiter(geo, dtype=np.int64, count=len(geo))
+        elif allowed is not None and len(allowed) == 0:
+            return empty(f"Nothing was published since {since:%Y-%m-%d %H:%M} UTC.")
+        topic = query.topic if place is not None else text
+        terms = query_terms(topic)
+        if geo is not None and not terms:
+            order = self._by_time_and_distance(geo)
+            found = self.store.citations(order[: cfg.dense_candidates])
+            scored = [
+                Scored(pid, 1.0 / (1.0 + geo[pid][0] / (radius or 1.0)), 1.0, 1.0, 0.0)
+                for pid in order
+                if pid in found
+            ]
+            vectors = self.store.vectors(list(found))
+        else:
+            scored, found, vectors = self._rank(topic, terms, allowed, since)
+            relevant = [s for s in scored if s.relevance >= cfg.threshold]
+            if not relevant:
+                best = max((s.relevance for s in scored), default=0.0)
+                where = f" near {place.label} within {radius:g} km" if place else ""
+                return empty(
+                    f'Nothing relevant found for "{topic or text}"{where}: the best passage '
+                    f"scored {best:.2f}, under the relevance threshold {cfg.threshold:.2f}.",
+                    place=place,
+                    radius_km=radius,
+                )
+            scored = relevant
+            if geo is not None:  # ties in relevance go to the newer, then the nearer
+                when = self._days(found)
+                scored.sort(key=lambda s: (-round(s.score, 2), -when[s.id], geo[s.id][0]))
+        groups = fold_duplicates(
+            [s.id for s in scored],
+            {pid: p.text for pid, (p, _) in found.items()},
+            vectors,
+            {pid: p.article_id for pid, (p, _) in found.items()},
+            k,
+        )
+        shown = [pid for head, dups in groups for pid in (head, *dups)]
+        mentions = self.places.mentions_of(shown, place) if self.places is not None else {}
+        by_id = {s.id: s for s in scored}
+
+        def cite(pid: int) -> Citation:
+            p, a = found[pid]
+            return Citation(article=a, passage=p, places=mentions.get(pid, ()))
+
+        hits = []
+        for n, (head, dups) in enumerate(groups, start=1):
+            matched = None
+            if geo is not None:
+                gid = geo[head][1]
+                matched = next(
+                    (m for m in mentions.get(head, ()) if m.place.geonameid == gid), None
+                )
+            hits.append(
+                Hit(
+                    rank=n,
+                    score=round(by_id[head].score, 4),
+                    relevance=round(by_id[head].relevance, 4),
+                    citation=cite(head),
+                    duplicates=tuple(cite(d) for d in dups),
+                    matched=matched,
+                )
+            )
+        return Answer(question, tuple(hits), prefix.strip() or None, since, place, radius)
+
+    def _rank(
+        self, topic: str, terms: list[str], allowed: np.ndarray | None, since: datetime | None
+    ) -> tuple[list[Scored], dict[int, tuple[Passage, StoredArticle]], dict[int, np.ndarray]]:
+        """Dense and lexical candidates for ``topic`` among ``allowed``, fused."""
+        cfg = self.config
         index = self._catch_up()
-        qvec = self.embedder.encode([text])[0]
+        qvec = self.embedder.encode([topic or " ".join(terms)])[0]
         dense = index.search(qvec, cfg.dense_candidates, allowed)
-        terms = query_terms(text)
-        lexical = self.store.lexical(terms, cfg.lexical_candidates, since)
+        among = None if allowed is None else [int(i) for i in allowed]
+        lexical = self.store.lexical(terms, cfg.lexical_candidates, since, among)
         found = self.store.citations(list({pid for pid, _ in dense} | {pid for pid, _ in lexical}))
         similarity = {pid: score for pid, score in dense}
-        missing = [pid for pid in found if pid not in similarity]
         vectors = self.store.vectors(list(found))
-        for pid in missing:
-            similarity[pid] = float(vectors[pid] @ qvec)
+        for pid in found:
+            if pid not in similarity:
+                similarity[pid] = float(vectors[pid] @ qvec)
         scored = fuse(
             {pid: similarity[pid] for pid in found},
             {pid: score for pid, score in lexical if pid in found},
             {pid: coverage(terms, found[pid][0].text) for pid in found},
             cfg.lexical_weight,
         )
-        relevant = [s for s in scored if s.relevance >= cfg.threshold]
-        if not relevant:
-            best = max((s.relevance for s in scored), default=0.0)
-            return Answer(
-                question,
-                (),
-                note_prefix + f'Nothing relevant found for "{text}": the best passage scored '
-                f"{best:.2f}, under the relevance threshold {cfg.threshold:.2f}.",
-                since,
-            )
-        groups = fold_duplicates(
-            [s.id for s in relevant],
-            {pid: p.text for pid, (p, _) in found.items()},
-            vectors,
-            {pid: p.article_id for pid, (p, _) in found.items()},
-            k,
+        return scored, found, vectors
+
+    def _days(self, found: dict[int, tuple[Passage, StoredArticle]]) -> dict[int, int]:
+        """Each passage's publication day (ingestion day if undated), as an ordinal."""
+        return {pid: (a.published or a.ingested_at).toordinal() for pid, (_, a) in found.items()}
+
+    def _by_time_and_distance(self, geo: dict[int, tuple[float, int]]) -> list[int]:
+        """Passage ids newest day first, then nearest, then newest."""
+        found = self.store.citations(list(geo))
+        when = {pid: (a.published or a.ingested_at) for pid, (_, a) in found.items()}
+        return sorted(
+            found,
+            key=lambda pid: (-when[pid].toordinal(), geo[pid][0], -when[pid].timestamp()),
         )
-        by_id = {s.id: s for s in relevant}
-        hits = tuple(
-            Hit(
-                rank=n,
-                score=round(by_id[head].score, 4),
-                relevance=round(by_id[head].relevance, 4),
-                citation=_citation(found[head]),
-                duplicates=tuple(_citation(found[d]) for d in dups),
-            )
-            for n, (head, dups) in enumerate(groups, start=1)
-        )
-        return Answer(question, hits, note_prefix.strip() or None, since)
 
     def stats(self) -> IndexStats:
         """Counts of articles, passages, sources and indexed vectors."""
@@ -336,7 +444,3 @@ class KnowledgeBase:
                 self._embedder = embedder
             self._index = self._rebuild(self._dim())
             return len(self._index)
-
-
-def _citation(row: tuple[Passage, StoredArticle]) -> Citation:
-    return Citation(article=row[1], passage=row[0])

@@ -7,6 +7,38 @@ from datetime import datetime
 
 
 @dataclass(frozen=True, slots=True)
+class Place:
+    """A populated place: GeoNames id, main name, position, country and first-level region."""
+
+    geonameid: int
+    name: str
+    lat: float
+    lon: float
+    country: str
+    admin1: str
+    population: int
+
+    @property
+    def label(self) -> str:
+        """Name with region and country: "Siversk (Donetsk, UA)"."""
+        region = f"{self.admin1}, " if self.admin1 else ""
+        return f"{self.name} ({region}{self.country})"
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceMention:
+    """A place named in a passage: the place, the words used (article offsets), how sure."""
+
+    place: Place
+    surface: str
+    start: int
+    end: int
+    match: str
+    confidence: float
+    distance_km: float | None = None  # from the place a question asked about
+
+
+@dataclass(frozen=True, slots=True)
 class Article:
     """One news item as ingested; ``text`` is the exact text that passage offsets point into."""
 
@@ -56,6 +88,7 @@ class Citation:
 
     article: StoredArticle
     passage: Passage
+    places: tuple[PlaceMention, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +100,7 @@ class Hit:
     relevance: float
     citation: Citation
     duplicates: tuple[Citation, ...] = ()
+    matched: PlaceMention | None = None  # the mention nearest the asked place
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +111,10 @@ class Answer:
     hits: tuple[Hit, ...]
     note: str | None = None
     since: datetime | None = None
+    place: Place | None = None
+    radius_km: float | None = None
+    candidates: tuple[Place, ...] = ()  # an ambiguous place name: the places it may mean
+    suggestions: tuple[Place, ...] = ()  # an unknown place name: the places spelt like it
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import sqlite3
 import threading
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import StoreError
-from index.models import Article, Passage, Span, StoredArticle
+from index.models import Article, Passage, Place, PlaceMention, Span, StoredArticle
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,29 @@ _MIGRATIONS: tuple[str, ...] = (
     END;
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    """
+    CREATE TABLE places (
+        geonameid INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        lat REAL NOT NULL,
+        lon REAL NOT NULL,
+        country TEXT NOT NULL,
+        admin1 TEXT NOT NULL,
+        population INTEGER NOT NULL
+    );
+    -- Resolved place mentions; offsets are into the article's text.
+    CREATE TABLE mentions (
+        passage_id INTEGER NOT NULL REFERENCES passages (id) ON DELETE CASCADE,
+        geonameid INTEGER NOT NULL REFERENCES places (geonameid),
+        surface TEXT NOT NULL,
+        start_char INTEGER NOT NULL,
+        end_char INTEGER NOT NULL,
+        match TEXT NOT NULL,
+        confidence REAL NOT NULL
+    );
+    CREATE INDEX mentions_place ON mentions (geonameid);
+    CREATE INDEX mentions_passage ON mentions (passage_id);
+    """,
 )
 
 
@@ -86,6 +110,7 @@ class NewArticle:
     digest: str
     spans: Sequence[Span]
     vectors: np.ndarray
+    mentions: Sequence[PlaceMention] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,12 +236,138 @@ class Store:
                         )
                         assert cur.lastrowid is not None
                         ids.append(cur.lastrowid)
+                    spans = [(s.start, s.end) for s in item.spans]
+                    self._write_mentions(list(zip(ids, spans, strict=True)), item.mentions)
                     out.append(ids)
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._db.execute("ROLLBACK")
                 raise StoreError(f"cannot write to {self.path}: {exc}") from exc
         return out
+
+    def _write_mentions(
+        self, passages: Sequence[tuple[int, tuple[int, int]]], mentions: Sequence[PlaceMention]
+    ) -> None:
+        """Attach each mention to the passage whose span holds it (caller holds the lock)."""
+        rows = []
+        for m in mentions:
+            for pid, (start, end) in passages:
+                if start <= m.start < end:
+                    rows.append(
+                        (pid, m.place.geonameid, m.surface, m.start, m.end, m.match, m.confidence)
+                    )
+                    break
+        if not rows:
+            return
+        places = {m.place.geonameid: m.place for m in mentions}
+        self._db.executemany(
+            "INSERT OR REPLACE INTO places (geonameid, name, lat, lon, country, admin1, "
+            "population) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (p.geonameid, p.name, p.lat, p.lon, p.country, p.admin1, p.population)
+                for p in places.values()
+            ],
+        )
+        self._db.executemany(
+            "INSERT INTO mentions (passage_id, geonameid, surface, start_char, end_char, match, "
+            "confidence) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    def replace_mentions(self, article_id: int, mentions: Sequence[PlaceMention]) -> int:
+        """Replace an article's place mentions (after the gazetteer changed); returns the count."""
+        with self._lock:
+            passages = [
+                (int(r[0]), (int(r[1]), int(r[2])))
+                for r in self._db.execute(
+                    "SELECT id, start_char, end_char FROM passages WHERE article_id = ?",
+                    (article_id,),
+                )
+            ]
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.execute(
+                    "DELETE FROM mentions WHERE passage_id IN "
+                    "(SELECT id FROM passages WHERE article_id = ?)",
+                    (article_id,),
+                )
+                self._write_mentions(passages, mentions)
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._db.execute("ROLLBACK")
+                raise StoreError(f"cannot write to {self.path}: {exc}") from exc
+        return len(mentions)
+
+    def iter_articles(self, batch: int = 500) -> Iterator[tuple[int, str]]:
+        """(id, text) of every article, in id order."""
+        last = 0
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT id, text FROM articles WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
+                ).fetchall()
+            if not rows:
+                return
+            yield from ((int(r[0]), str(r[1])) for r in rows)
+            last = int(rows[-1][0])
+
+    def mentions(self, passage_ids: Sequence[int]) -> dict[int, list[PlaceMention]]:
+        """Resolved place mentions of the given passages, in text order."""
+        if not passage_ids:
+            return {}
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT m.passage_id, m.surface, m.start_char, m.end_char, m.match, m.confidence, "
+                "p.geonameid, p.name, p.lat, p.lon, p.country, p.admin1, p.population "
+                "FROM mentions m JOIN places p ON p.geonameid = m.geonameid "
+                f"WHERE m.passage_id IN ({_marks(passage_ids)}) "
+                "ORDER BY m.passage_id, m.start_char",
+                tuple(passage_ids),
+            ).fetchall()
+        out: dict[int, list[PlaceMention]] = {}
+        for pid, surface, start, end, match, conf, *place in rows:
+            out.setdefault(int(pid), []).append(
+                PlaceMention(Place(*place), surface, start, end, match, conf)
+            )
+        return out
+
+    def mentioned_places(self) -> list[tuple[Place, int]]:
+        """Every place mentioned in some passage, with the number of passages naming it."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT p.geonameid, p.name, p.lat, p.lon, p.country, p.admin1, p.population, "
+                "count(DISTINCT m.passage_id) FROM places p "
+                "JOIN mentions m ON m.geonameid = p.geonameid GROUP BY p.geonameid"
+            ).fetchall()
+        return [(Place(*r[:7]), int(r[7])) for r in rows]
+
+    def passages_naming(
+        self, geonameids: Sequence[int], since: datetime | None = None
+    ) -> list[tuple[int, int]]:
+        """(passage id, geonameid) for passages that name any of the places."""
+        if not geonameids:
+            return []
+        sql = (
+            "SELECT m.passage_id, m.geonameid FROM mentions m "
+            f"WHERE m.geonameid IN ({_marks(geonameids)})"
+        )
+        args: list[object] = list(geonameids)
+        if since is not None:
+            sql += (
+                " AND m.passage_id IN (SELECT p.id FROM passages p JOIN articles a "
+                "ON a.id = p.article_id WHERE coalesce(a.published, a.ingested_at) >= ?)"
+            )
+            args.append(to_db_time(since))
+        with self._lock:
+            return [(int(r[0]), int(r[1])) for r in self._db.execute(sql, args)]
+
+    def mention_version(self) -> tuple[int, int]:
+        """Changes whenever mentions are added or replaced (for caches of place positions)."""
+        with self._lock:
+            count, last = self._db.execute(
+                "SELECT count(*), coalesce(max(rowid), 0) FROM mentions"
+            ).fetchone()
+        return int(count), int(last)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -298,7 +449,11 @@ class Store:
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def lexical(
-        self, terms: Sequence[str], limit: int, since: datetime | None = None
+        self,
+        terms: Sequence[str],
+        limit: int,
+        since: datetime | None = None,
+        among: Sequence[int] | None = None,
     ) -> list[tuple[int, float]]:
         """BM25 search over passages for any of ``terms``: (id, score), best first.
 
@@ -315,6 +470,12 @@ class Store:
                 " WHERE coalesce(a.published, a.ingested_at) >= ?)"
             )
             args.append(to_db_time(since))
+        if among is not None:
+            if not among:
+                return []
+            # json_each: no limit on the number of ids, unlike "?" parameters
+            sql += " AND rowid IN (SELECT value FROM json_each(?))"
+            args.append(json.dumps([int(i) for i in among]))
         sql += " ORDER BY rank LIMIT ?"
         args.append(limit)
         with self._lock:

@@ -1,0 +1,182 @@
+"""The place layer of the knowledge base: geoparse articles, find passages near a place."""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+import numpy as np
+
+from index.gazetteer import Gazetteer
+from index.geoparse import ContextPoint, find_places
+from index.models import Place, PlaceMention
+from index.query import PlaceQuery, parse_place_query
+from index.store import Store
+
+log = logging.getLogger(__name__)
+
+_HOT_PLACES = 50  # places the corpus reports on most: the context for new articles
+
+
+class PlaceIndex:
+    """Place mentions of stored passages, kept in step with the gazetteer, and radius search.
+
+    Positions of every mentioned place are held in NumPy arrays (rebuilt when mentions
+    change); a radius query is one vectorised haversine over them, then an indexed lookup
+    of the passages that name the places found.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        gazetteer: Callable[[], Gazetteer],
+        min_confidence: float = 0.5,
+        default_radius_km: float = 15.0,
+        in_radius_km: float = 5.0,
+    ) -> None:
+        self.store = store
+        self._factory = gazetteer
+        self._gazetteer: Gazetteer | None = None
+        self.min_confidence = min_confidence
+        self.default_radius_km = default_radius_km
+        self.in_radius_km = in_radius_km
+        self._lock = threading.RLock()
+        self._points_version: tuple[int, int] | None = None
+        self._places: list[tuple[Place, int]] = []
+        self._lat = np.zeros(0)
+        self._lon = np.zeros(0)
+
+    @property
+    def gazetteer(self) -> Gazetteer:
+        """The gazetteer, loaded on first use."""
+        with self._lock:
+            if self._gazetteer is None:
+                self._gazetteer = self._factory()
+            return self._gazetteer
+
+    def reload(self) -> None:
+        """Forget the loaded gazetteer (after ``gazetteer load``) and re-geoparse the store."""
+        with self._lock:
+            self._gazetteer = None
+        self.ensure_current(force=True)
+
+    def ensure_current(self, force: bool = False) -> int:
+        """Re-geoparse every stored article if the gazetteer changed since it was parsed.
+
+        Returns the number of articles parsed again.
+        """
+        gaz = self.gazetteer
+        if not force and self.store.get_meta("places_fingerprint") == gaz.fingerprint:
+            return 0
+        count = 0
+        context = self.hot_context()
+        for article_id, text in self.store.iter_articles():
+            self.store.replace_mentions(article_id, self.mentions(text, context))
+            count += 1
+        self.store.set_meta("places_fingerprint", gaz.fingerprint)
+        if count:
+            log.warning("re-read the places of %d stored articles (the gazetteer changed)", count)
+        return count
+
+    def mentions(self, text: str, context: Sequence[ContextPoint] = ()) -> list[PlaceMention]:
+        """The resolved place mentions of a text."""
+        return [
+            PlaceMention(m.place, m.surface, m.start, m.end, m.match, m.confidence)
+            for m in find_places(text, self.gazetteer, context, self.min_confidence)
+            if m.place is not None
+        ]
+
+    def _load_points(self) -> None:
+        version = self.store.mention_version()
+        if version != self._points_version:
+            self._places = self.store.mentioned_places()
+            self._lat = np.array([p.lat for p, _ in self._places], dtype=np.float64)
+            self._lon = np.array([p.lon for p, _ in self._places], dtype=np.float64)
+            self._points_version = version
+
+    def hot_context(self, limit: int = _HOT_PLACES) -> list[ContextPoint]:
+        """The places the corpus names most, weighted by how often (for new articles)."""
+        with self._lock:
+            self._load_points()
+            top = sorted(self._places, key=lambda t: -t[1])[:limit]
+        if not top:
+            return []
+        most = max(n for _, n in top)
+        return [ContextPoint(p.lat, p.lon, n / most) for p, n in top]
+
+    def question_context(self) -> list[ContextPoint]:
+        """Every place the corpus names: a question most likely asks about one of them."""
+        with self._lock:
+            self._load_points()
+            places = list(self._places)
+        if not places:
+            return []
+        most = math.log1p(max(n for _, n in places))
+        return [ContextPoint(p.lat, p.lon, 0.5 + 0.5 * math.log1p(n) / most) for p, n in places]
+
+    def parse(self, question: str, near: str | None, radius_km: float | None) -> PlaceQuery:
+        """The place, radius and topic of a question."""
+        return parse_place_query(
+            question,
+            self.gazetteer,
+            self.question_context(),
+            self.default_radius_km,
+            self.in_radius_km,
+            near,
+            radius_km,
+        )
+
+    def within(
+        self, origin: Place, radius_km: float, since: datetime | None = None
+    ) -> dict[int, tuple[float, int]]:
+        """Passages naming a place within ``radius_km`` of ``origin``: id -> (km, geonameid)."""
+        with self._lock:
+            self._load_points()
+            if not len(self._lat):
+                return {}
+            km = _haversine(origin.lat, origin.lon, self._lat, self._lon)
+            near = {
+                self._places[i][0].geonameid: float(km[i]) for i in np.flatnonzero(km <= radius_km)
+            }
+        out: dict[int, tuple[float, int]] = {}
+        for pid, gid in self.store.passages_naming(list(near), since):
+            d = near[gid]
+            if pid not in out or d < out[pid][0]:
+                out[pid] = (d, gid)
+        return out
+
+    def mentions_of(
+        self, passage_ids: Sequence[int], origin: Place | None
+    ) -> dict[int, tuple[PlaceMention, ...]]:
+        """Stored mentions of passages, with their distance from ``origin`` when given."""
+        out = {}
+        for pid, found in self.store.mentions(passage_ids).items():
+            if origin is not None:
+                found = [
+                    PlaceMention(
+                        m.place,
+                        m.surface,
+                        m.start,
+                        m.end,
+                        m.match,
+                        m.confidence,
+                        round(
+                            float(_haversine(origin.lat, origin.lon, m.place.lat, m.place.lon)), 1
+                        ),
+                    )
+                    for m in found
+                ]
+            out[pid] = tuple(found)
+        return out
+
+
+def _haversine(
+    lat: float, lon: float, lats: np.ndarray | float, lons: np.ndarray | float
+) -> np.ndarray:
+    p1, p2 = math.radians(lat), np.radians(lats)
+    dl = np.radians(lons) - math.radians(lon)
+    a = np.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return np.asarray(2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
