@@ -28,7 +28,7 @@ from index.translit import (
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 5
+CACHE_VERSION = 8
 # Spelling keys shorter than this match only exactly: "Yama", "Roy" and airport codes
 # collide with too many other names.
 MIN_KEY = 5
@@ -102,6 +102,17 @@ class Gazetteer:
         self._fuzzy: dict[str, tuple[list[str], list[int]]] = data["fuzzy"]
         self.blocked: frozenset[str] = frozenset(data["blocked"])
         self.common: frozenset[str] = frozenset(data["common"])
+        self.stop: frozenset[str] = frozenset(data["stop"])
+        # lower-case names of large cities: the only places a lower-case word may name
+        self.big_names: frozenset[str] = frozenset(
+            key
+            for table in (self._main, self._alt)
+            for key, idx in table.items()
+            if any(
+                self.places[i].population >= 500_000
+                for i in ((idx,) if isinstance(idx, int) else idx)
+            )
+        )
         self._cache: dict[tuple[str, bool], list[Candidate]] = {}
 
     def __len__(self) -> int:
@@ -144,7 +155,8 @@ class Gazetteer:
         if len(skel) < MIN_KEY:
             return list(found.values())
         add(self._skel.get(skel), "transliteration")
-        st = stem(skel)
+        # Cyrillic names are inflected in running text: "Суджу" is Sudzha
+        st = stem(skel, 4 if has_cyrillic(surface) else 5)
         if st != skel:
             add(self._stem.get(st), "inflection")
             add(self._skel.get(st), "inflection")
@@ -156,12 +168,11 @@ class Gazetteer:
     def _near(self, skel: str, limit: int) -> list[tuple[int, int]]:
         """In-scope places with a spelling within ``limit`` edits of ``skel``."""
         from rapidfuzz import process
-        from rapidfuzz.distance import Levenshtein
+        from rapidfuzz.distance import OSA
 
         keys, places = self._fuzzy.get(skel[0], ([], []))
-        hits = process.extract(
-            skel, keys, scorer=Levenshtein.distance, score_cutoff=limit, limit=None
-        )
+        # OSA: a swap of two letters ("Kramatorks") is one edit, as people make it
+        hits = process.extract(skel, keys, scorer=OSA.distance, score_cutoff=limit, limit=None)
         best: dict[int, int] = {}
         for key, distance, pos in hits:
             if skel.startswith(key) and skel[len(key) :] in _ADJECTIVE_ENDINGS:
@@ -397,7 +408,7 @@ def compile_gazetteer(
                     keys.add(k)
         for k in sorted(keys):
             put(skel, k, i)
-            st = stem(k)
+            st = stem(k, 4)  # as short as Cyrillic lookups go: Суджу, Sudzha
             if st != k:
                 put(stems, st, i)
             group = fuzzy.setdefault(k[0], ([], []))
@@ -414,20 +425,21 @@ def compile_gazetteer(
         "stem": stems,
         "fuzzy": fuzzy,
         "blocked": sorted(fold(b) for b in blocked),
-        "common": _common_words(),
+        "common": _common_words(3.3, 4.0),
+        "stop": _common_words(4.5, 5.0),
     }
 
 
-def _common_words() -> list[str]:
-    """Frequent English, Russian and Ukrainian words: capitalised at a sentence start they
-    are still words ("Near", "President", "Победа"), not places."""
+def _common_words(english: float, slavic: float) -> list[str]:
+    """English words at least this frequent (Zipf scale), and Russian and Ukrainian ones:
+    capitalised at a sentence start they are still words ("Near", "Победа"), not places."""
     try:
         from wordfreq import top_n_list, zipf_frequency
     except ImportError:
         return []
-    words = {w for w in top_n_list("en", 40_000) if zipf_frequency(w, "en") >= 3.3}
+    words = {w for w in top_n_list("en", 40_000) if zipf_frequency(w, "en") >= english}
     for lang in ("ru", "uk"):
-        words.update(w for w in top_n_list(lang, 12_000) if zipf_frequency(w, lang) >= 4.0)
+        words.update(w for w in top_n_list(lang, 12_000) if zipf_frequency(w, lang) >= slavic)
     return sorted(words)
 
 

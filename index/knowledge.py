@@ -47,6 +47,7 @@ class SearchConfig:
     dense_candidates: int = 50
     lexical_candidates: int = 50
     lexical_weight: float = 0.3
+    lexical_max_share: float = 0.02
     threshold: float = 0.33
     max_question_chars: int = 500
 
@@ -399,7 +400,13 @@ class KnowledgeBase:
         qvec = self.embedder.encode([topic or " ".join(terms)])[0]
         dense = index.search(qvec, cfg.dense_candidates, allowed)
         among = None if allowed is None else [int(i) for i in allowed]
-        lexical = self.store.lexical(terms, cfg.lexical_candidates, since, among)
+        # BM25 is there for the rare words MiniLM blurs (names, numbers); a word in many
+        # passages ranks nothing and costs a scan of all of them, so it is left to the
+        # dense score and to coverage.
+        frequent = max(500, int(cfg.lexical_max_share * self.store.passage_count()))
+        df = self.store.document_frequency(terms)
+        rare = [t for t in terms if df[t] <= frequent]
+        lexical = self.store.lexical(rare, cfg.lexical_candidates, since, among)
         found = self.store.citations(list({pid for pid, _ in dense} | {pid for pid, _ in lexical}))
         similarity = {pid: score for pid, score in dense}
         vectors = self.store.vectors(list(found))

@@ -44,9 +44,12 @@ def _fold_char(c: str) -> str:
 
 def fold(text: str) -> str:
     """Case-fold and strip the diacritics of Latin letters: "Síversk" -> "siversk"."""
+    if text.isascii():
+        return text.lower()
     return "".join(_fold_char(c) for c in unicodedata.normalize("NFC", text.casefold()))
 
 
+@functools.lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     """A light English stemmer: plural, past and -ing forms meet their base word."""
     for suffix in _SUFFIXES:
@@ -71,7 +74,7 @@ def coverage(terms: Sequence[str], text: str) -> float:
     """Share of ``terms`` that occur in ``text`` (after folding and light stemming)."""
     if not terms:
         return 0.0
-    words = {_stem(w) for w in _WORD.findall(fold(text))}
+    words = {_stem(w) for w in set(_WORD.findall(fold(text)))}
     return sum(_stem(t) in words for t in terms) / len(terms)
 
 
@@ -117,16 +120,15 @@ def shingles(text: str, size: int = 4) -> frozenset[str]:
 
 
 def is_near_duplicate(
-    a_text: str,
-    b_text: str,
+    a: frozenset[str],
+    b: frozenset[str],
     a_vec: np.ndarray | None,
     b_vec: np.ndarray | None,
     jaccard: float = 0.5,
     cosine: float = 0.97,
 ) -> bool:
     """Same wire text from two outlets: shared word 4-grams, or nearly identical vectors."""
-    sa, sb = shingles(a_text), shingles(b_text)
-    if sa and sb and len(sa & sb) / len(sa | sb) >= jaccard:
+    if a and b and len(a & b) / len(a | b) >= jaccard:
         return True
     return a_vec is not None and b_vec is not None and float(a_vec @ b_vec) >= cosine
 
@@ -140,15 +142,23 @@ def fold_duplicates(
 ) -> list[tuple[int, list[int]]]:
     """Group ``ordered`` ids into (kept id, folded duplicate ids), best first, up to ``limit``.
 
-    Passages of the same article never fold into each other.
+    Passages of the same article never fold into each other. Only the first ``4 * limit``
+    candidates are examined: a duplicate of a shown passage ranks close to it.
     """
     groups: list[tuple[int, list[int]]] = []
-    for pid in ordered:
+    grams: dict[int, frozenset[str]] = {}
+
+    def gram(pid: int) -> frozenset[str]:
+        if pid not in grams:
+            grams[pid] = shingles(texts[pid])
+        return grams[pid]
+
+    for pid in ordered[: 4 * limit]:
         for head, dups in groups:
             if (
                 article_of[head] != article_of[pid]
                 and all(article_of[d] != article_of[pid] for d in dups)
-                and is_near_duplicate(texts[head], texts[pid], vectors.get(head), vectors.get(pid))
+                and is_near_duplicate(gram(head), gram(pid), vectors.get(head), vectors.get(pid))
             ):
                 dups.append(pid)
                 break

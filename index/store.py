@@ -83,6 +83,9 @@ _MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX mentions_place ON mentions (geonameid);
     CREATE INDEX mentions_passage ON mentions (passage_id);
     """,
+    """
+    CREATE VIRTUAL TABLE passages_vocab USING fts5vocab (passages_fts, 'row');
+    """,
 )
 
 
@@ -504,6 +507,20 @@ class Store:
                 )
                 self._db.execute("COMMIT")
             last = int(rows[-1][0])
+
+    def document_frequency(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many passages hold each term (its Porter stem: the longest stored prefix)."""
+        out: dict[str, int] = {}
+        for term in terms:
+            prefixes = [term[:n] for n in range(max(3, len(term) - 4), len(term) + 1)]
+            prefixes += [p[:-1] + "i" for p in prefixes if p.endswith("y")]
+            with self._lock:
+                rows = self._db.execute(
+                    f"SELECT term, doc FROM passages_vocab WHERE term IN ({_marks(prefixes)})",
+                    prefixes,
+                ).fetchall()
+            out[term] = int(max(rows, key=lambda r: len(r[0]))[1]) if rows else 0
+        return out
 
     def stats(self) -> StoreStats:
         """Counts of articles, passages and sources, and the last ingest time."""

@@ -73,9 +73,14 @@ def _fold_char(c: str) -> str:
         return "o"
     if c in "ıİ":
         return "i"
+    if c in "ёЁ":
+        return "е"  # Russian writes ё as е more often than not: Артёмовск, Артемовск
+    if not unicodedata.name(c, "").startswith("LATIN"):
+        return c  # й, ї, є are letters of their own, not accented и, і, е
     return "".join(d for d in unicodedata.normalize("NFKD", c) if not unicodedata.combining(d))
 
 
+@functools.lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower-case, strip diacritics and apostrophes, one space between words: a display key."""
     text = _APOSTROPHES.sub("", unicodedata.normalize("NFC", text.casefold()))
@@ -119,7 +124,7 @@ def skeleton(text: str) -> str:
     return _TOWN.sub("hrad", _DOUBLE.sub(r"\1", s))
 
 
-def stem(key: str) -> str:
+def stem(key: str, min_length: int = 5) -> str:
     """A skeleton without its case ending: Kotlyarovki/Kotlyarovka -> kotlarovk.
 
     An adjective ending on a -sk name is kept: "Seversky" (Donets) is not Seversk, while
@@ -129,7 +134,9 @@ def stem(key: str) -> str:
     if m is None:
         return key
     stripped = key[: m.start()]
-    if len(stripped) < 5 or (stripped.endswith("sk") and m.group() in ("i", "oi", "ogo", "omu")):
+    if len(stripped) < min_length or (
+        stripped.endswith("sk") and m.group() in ("i", "oi", "ogo", "omu")
+    ):
         return key
     return stripped
 

@@ -56,6 +56,9 @@ class FaissIndex:
     def __init__(self, dim: int, index: Any = None) -> None:
         import faiss
 
+        # One query vector at a time gains nothing from threads, and FAISS's OpenMP threads
+        # spin after each search, stealing the cores PyTorch needs to encode the next one.
+        faiss.omp_set_num_threads(1)
         self.dim = dim
         self._faiss: Any = faiss
         self._index: Any = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))

@@ -16,23 +16,52 @@ import pytest
 from bot.app import App, build_app
 from bot.settings import Settings
 from index.embeddings import HashEmbedder, SentenceTransformerEmbedder
+from index.gazetteer import Gazetteer, GazetteerFiles, load_gazetteer
 
-SAMPLE = Path(__file__).resolve().parent.parent / "bot" / "sample" / "corpus.jsonl"
+PROJECT = Path(__file__).resolve().parent.parent
+SAMPLE = PROJECT / "bot" / "sample" / "corpus.jsonl"
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 
 
+@pytest.fixture(scope="session")
+def gazetteer_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One compiled gazetteer for the whole session (compiling takes seconds)."""
+    return tmp_path_factory.mktemp("gazetteer") / "gazetteer.bin"
+
+
+@pytest.fixture(scope="session")
+def gazetteer(gazetteer_cache: Path) -> Gazetteer:
+    """The default gazetteer (cities500, scope UA, RU, BY, MD), compiled once."""
+    files = GazetteerFiles(
+        cache=gazetteer_cache,
+        extra_dir=gazetteer_cache.parent / "extra",
+        overrides=PROJECT / "config" / "places.toml",
+        scope=("UA", "RU", "BY", "MD"),
+    )
+    return load_gazetteer(files)
+
+
+@pytest.fixture(autouse=True)
+def _shared_gazetteer_cache(
+    gazetteer: Gazetteer, gazetteer_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI reads settings from the environment: point it at the session's gazetteer."""
+    monkeypatch.setenv("SITREP_PLACES_CACHE", str(gazetteer_cache))
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, gazetteer_cache: Path) -> Settings:
     """Settings on a fresh data directory, ignoring the environment."""
-    return Settings.load(env={}, data_dir=tmp_path / "data")
+    return Settings.load(env={}, data_dir=tmp_path / "data", places_cache=gazetteer_cache)
 
 
 @pytest.fixture
-def fast_app(settings: Settings) -> Iterator[App]:
+def fast_app(settings: Settings, gazetteer: Gazetteer) -> Iterator[App]:
     """The real application with the hashing embedder and the NumPy index: no model load."""
     app = build_app(
         settings.replace(vector_index="numpy", ask_threshold=0.2),
         embedder=lambda: HashEmbedder(),
+        gazetteer=lambda: gazetteer,
     )
     yield app
     app.close()

@@ -1,0 +1,135 @@
+"""Questions about places through the application: radius search, spellings, gazetteer load."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import App, build_app
+from bot.render import answer_json
+from bot.settings import Settings
+from conftest import PROJECT, sample_records, write_jsonl
+from index.embeddings import HashEmbedder
+from index.errors import SourceError
+
+SIVERSK, KHARKIV, BAKHMUT = 694403, 706483, 713174
+VILLAGES = PROJECT / "tests" / "data" / "UA-villages.txt"
+
+
+def ingest_corpus(app: App, tmp_path: Path) -> App:
+    records = [
+        *sample_records(),
+        {
+            "url": "https://example.org/verj",
+            "title": "Assault on a village east of Siversk",
+            "published": "2026-11-18T06:00:00Z",
+            "source": "Test Wire",
+            "text": "Troops attacked Verjnokamianske at dawn with armoured vehicles, "
+            "the brigade said. Two assaults were repelled.",
+        },
+    ]
+    report = app.ingest([str(write_jsonl(tmp_path / "c.jsonl", records))])
+    assert report.added == len(records)
+    return app
+
+
+@pytest.fixture
+def corpus_app(fast_app: App, tmp_path: Path) -> App:
+    return ingest_corpus(fast_app, tmp_path)
+
+
+@pytest.fixture
+def own_gazetteer_app(settings: Settings, tmp_path: Path) -> Iterator[App]:
+    """An app whose gazetteer is compiled from its own data dir, so loads change it."""
+    app = build_app(
+        settings.replace(vector_index="numpy", places_cache=tmp_path / "own-gazetteer.bin"),
+        embedder=lambda: HashEmbedder(),
+    )
+    yield ingest_corpus(app, tmp_path)
+    app.close()
+
+
+def test_near_siversk_finds_every_spelling_and_nothing_beyond_the_radius(corpus_app: App) -> None:
+    answer = corpus_app.knowledge.ask("what happened near Siversk?", k=8)
+    out = answer_json(answer)
+    assert out["place"]["geonameid"] == SIVERSK and out["radius_km"] == 15
+    assert len(out["results"]) >= 5
+    for r in out["results"]:
+        assert r["matched"]["distance_km"] <= 15
+        assert any(p["distance_km"] <= 15 for p in r["places"])
+    said = {r["matched"]["surface"] for r in out["results"]}
+    assert {"Síversk", "Seversk"} <= said
+    assert any(not s.isascii() and s != "Síversk" for s in said)  # the Cyrillic reports
+    first = out["results"][0]
+    assert first["matched"]["geonameid"] == SIVERSK
+
+
+def test_kharkov_and_bajmut(corpus_app: App) -> None:
+    kharkov = answer_json(corpus_app.knowledge.ask("news from Kharkov"))
+    assert kharkov["place"]["geonameid"] == KHARKIV
+    assert "kharkiv" in kharkov["results"][0]["article"]["url"]
+    bajmut = answer_json(corpus_app.knowledge.ask("what happened in Bajmut?"))
+    assert bajmut["place"]["geonameid"] == BAKHMUT and bajmut["radius_km"] == 5
+    assert all(r["matched"]["distance_km"] <= 5 for r in bajmut["results"])
+
+
+def test_nothing_near_a_quiet_place_says_so(corpus_app: App) -> None:
+    answer = corpus_app.knowledge.ask("what happened near Tokmak?")
+    assert answer.hits == ()
+    assert answer.note == "Nothing near Tokmak (Zaporizhzhia, UA) within 15 km yet."
+    assert answer.place is not None and answer.place.name == "Tokmak"
+
+
+def test_topic_near_a_place_with_options(corpus_app: App) -> None:
+    answer = corpus_app.knowledge.ask("drone strikes", near="Bajmut", radius_km=20)
+    assert answer.place is not None and answer.place.geonameid == BAKHMUT
+    assert answer.radius_km == 20 and answer.hits
+    assert all(h.matched is not None and (h.matched.distance_km or 0) <= 20 for h in answer.hits)
+
+
+def test_unknown_and_ambiguous_places(corpus_app: App) -> None:
+    unknown = corpus_app.knowledge.ask("what happened near Bahmt?")
+    assert unknown.hits == () and "Did you mean Bakhmut (Donetsk, UA)" in (unknown.note or "")
+    ambiguous = corpus_app.knowledge.ask("what happened near Fedorivka?")
+    assert ambiguous.hits == () and len(ambiguous.candidates) >= 4
+    assert "may be several places" in (ambiguous.note or "")
+
+
+def test_gazetteer_load_adds_villages_and_rereads_stored_articles(own_gazetteer_app: App) -> None:
+    corpus_app = own_gazetteer_app
+    before = corpus_app.knowledge.ask("what happened near Verkhnokamianske?")
+    assert before.hits == () and before.place is None
+    added, reread = corpus_app.load_gazetteer_dump(VILLAGES)
+    assert added == 2  # the hill (feature class T) is not a populated place
+    assert reread == len(sample_records()) + 1
+    after = corpus_app.knowledge.ask("what happened near Verkhnokamianske?")
+    assert after.place is not None and after.place.geonameid == 9900101
+    assert any("Verjnokamianske" in h.citation.passage.text for h in after.hits)
+    near = corpus_app.knowledge.ask("what happened near Siversk?", k=8)
+    assert any(
+        h.matched
+        and h.matched.surface == "Verjnokamianske"
+        and 5 < (h.matched.distance_km or 0) < 8
+        for h in near.hits
+    )
+
+
+def test_a_bad_gazetteer_file_changes_nothing(corpus_app: App, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text("this is not\ta geonames dump\n")
+    with pytest.raises(SourceError, match="not a GeoNames dump"):
+        corpus_app.load_gazetteer_dump(bad)
+    binary = tmp_path / "bin.txt"
+    binary.write_bytes(b"\xff\xfe\x00\x01" * 100)
+    with pytest.raises(SourceError):
+        corpus_app.load_gazetteer_dump(binary)
+    assert not (corpus_app.settings.gazetteer_dir).exists()
+
+
+def test_punctuation_and_huge_questions(corpus_app: App) -> None:
+    assert corpus_app.knowledge.ask("?!").note == "Ask about something: the question has no words."
+    long = corpus_app.knowledge.ask("<b>Bakhmut</b> & " + "x" * 5000)
+    assert long.place is not None and long.place.geonameid == BAKHMUT
+    assert (long.note or "").startswith("Only the first 500 characters were used.")
