@@ -201,11 +201,11 @@ def _same_place_twice(run: list[re.Match[str]], gazetteer: Gazetteer) -> bool:
     if gazetteer.lookup(f"{run[0].group()} {run[1].group()}", fuzzy=False):
         return False
     a, b = ([c.place for c in _single(t.group(), gazetteer) if c.match in _STRONG] for t in run)
-    return any(
-        p.geonameid == q.geonameid or haversine_km(p.lat, p.lon, q.lat, q.lon) < 30
-        for p in a
-        for q in b
-    )
+    if not a or not b:
+        return False
+    if {p.geonameid for p in a} & {q.geonameid for q in b}:
+        return True
+    return any(haversine_km(p.lat, p.lon, q.lat, q.lon) < 30 for p in a[:8] for q in b[:8])
 
 
 def _single(surface: str, gazetteer: Gazetteer) -> list[Candidate]:

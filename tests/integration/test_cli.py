@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from conftest import SAMPLE, SEEDS, sample_records
+from conftest import PROJECT, SAMPLE, SEEDS, sample_records
 from index.embeddings import SentenceTransformerEmbedder
 
 pytestmark = pytest.mark.slow
@@ -35,7 +35,7 @@ def test_ask_json_puts_the_right_passage_first(
 ) -> None:
     out = ask_json(data, capsys, "drone attacks on Moscow")
     assert out["question"] == "drone attacks on Moscow"
-    assert out["place"] is None and out["radius_km"] is None and out["note"] is None
+    assert out["place"]["name"] == "Moscow" and out["radius_km"] == 15 and out["note"] is None
     first = out["results"][0]
     assert "moscow" in first["article"]["url"] and "Moscow" in first["passage"]["text"]
     assert 1 <= len(out["results"]) <= 5
@@ -74,7 +74,7 @@ def test_absent_topic_gives_no_results_and_a_note(
     for question in ("volcanic eruption in Iceland", "football transfer news from Barcelona"):
         out = ask_json(data, capsys, question)
         assert out["results"] == []
-        assert "Nothing relevant" in out["note"]
+        assert out["note"].startswith(("Nothing relevant", "Nothing near Barcelona"))
 
 
 def test_questions_from_stdin_load_once(
@@ -108,7 +108,9 @@ def test_text_output_cites_each_passage(data: Path, capsys: pytest.CaptureFixtur
     capsys.readouterr()
     assert main(["--data-dir", str(data), "ask", "grain exports from Odessa"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Q: grain exports from Odessa\n[1] ")
+    assert out.startswith(
+        "Q: grain exports from Odessa\n   place: Odesa (Odessa, UA), within 15 km\n[1] "
+    )
     assert "Southern Front Bulletin — undated — https://" in out
     assert "score" in out
 
@@ -158,3 +160,48 @@ def test_seed_articles(
     capsys.readouterr()
     assert main(["--data-dir", str(d), "ingest", *seeds]) == 0
     assert "articles added: 0, already known: 5" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(
+    not SEEDS.is_dir(), reason="the shared seed articles are not beside the checkout"
+)
+def test_seed_places_through_the_cli(
+    tmp_path: Path, real_model: SentenceTransformerEmbedder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = tmp_path / "seeds"
+    assert main(["--data-dir", str(d), "ingest", *sorted(str(p) for p in SEEDS.glob("*.txt"))]) == 0
+    out = ask_json(d, capsys, "-k", "8", "what happened near Siversk?")
+    assert out["place"]["name"] == "Siversk" and out["place"]["admin1"] == "Donetsk"
+    said = [r["matched"]["surface"] for r in out["results"]]
+    assert said[:3] and set(said[:3]) <= {"Síversk", "Siversk", "Seversk"}
+    for r in out["results"]:
+        assert r["matched"]["distance_km"] <= out["radius_km"]
+        assert "Seversky Donets" not in r["matched"]["surface"]
+    bajmut = ask_json(d, capsys, "what happened in Bajmut?")
+    assert bajmut["place"]["name"] == "Bakhmut" and bajmut["results"]
+    assert all(r["matched"]["geonameid"] == 713174 for r in bajmut["results"])
+    kharkov = ask_json(d, capsys, "news from Kharkov")
+    assert kharkov["place"]["name"] == "Kharkiv" and kharkov["results"]
+    tokmak = ask_json(d, capsys, "what happened near Tokmak?")
+    assert tokmak["results"] == [] and tokmak["note"].startswith("Nothing near Tokmak")
+    before = ask_json(d, capsys, "-k", "8", "--radius", "10", "what happened near Siversk?")
+    assert not any("Verjnokamianske" in r["passage"]["text"] for r in before["results"])
+    capsys.readouterr()
+    villages = PROJECT / "tests" / "data" / "UA-villages.txt"
+    assert main(["--data-dir", str(d), "gazetteer", "load", str(villages)]) == 0
+    assert "added 2 populated places" in capsys.readouterr().out
+    after = ask_json(d, capsys, "-k", "8", "--radius", "10", "what happened near Siversk?")
+    assert any(
+        r["matched"]["surface"] == "Verjnokamianske" and 5 < r["matched"]["distance_km"] < 8
+        for r in after["results"]
+    )
+    capsys.readouterr()
+    assert (
+        main(["--data-dir", str(d), "places", "--json", "Shelling near Seversk and Kramatorsk"])
+        == 0
+    )
+    mentions = json.loads(capsys.readouterr().out)["mentions"]
+    assert [m["place"]["geonameid"] for m in mentions] == [694403, 704508]
+    capsys.readouterr()
+    assert main(["--data-dir", str(d), "ask", "what happened near Fedorivka?"]) == 0
+    assert "may be several places" in capsys.readouterr().out
