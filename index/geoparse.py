@@ -14,6 +14,11 @@ from index.models import Place
 from index.translit import fold, has_cyrillic, skeleton
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’ʼ\-][^\W\d_]+)*")
+# Words that start with a capital letter (Latin or Cyrillic), found by the regex engine
+# rather than word by word in Python: running text is mostly lower-case.
+_UPPER = "".join(chr(i) for i in range(0x41, 0x530) if chr(i).isupper())
+_CAPITALISED = re.compile(rf"(?<![^\W\d_])[{_UPPER}][^\W\d_]*(?:['’ʼ\-][^\W\d_]+)*")
+_LOWER_COMPOUND = re.compile(r"(?<![^\W\d_])[^\W\d_A-ZА-ЯЁЄІЇҐ]+(?:-[^\W\d_]+)+")
 _PART = re.compile(r"[^\W\d_]+(?:['’ʼ][^\W\d_]+)*")
 _OPEN_QUOTES = frozenset("‘“«\"'")
 _CLOSE_QUOTES = frozenset("’”»\"'")
@@ -107,6 +112,8 @@ def _is_common(word: str, gazetteer: Gazetteer) -> bool:
 
 
 def _strip_possessive(text: str, start: int, end: int) -> int:
+    if text[end - 1] not in "sS":
+        return end
     m = _POSSESSIVE.search(text, start, end)
     return m.start() if m else end
 
@@ -135,20 +142,17 @@ def spans(
         span = _Span(surface, start, end, tuple(found))
         (regions if _region_use(text, start, end) else out).append(span)
 
-    big = gazetteer.big_names
+    if lowercase:
+        tokens = list(_WORD.finditer(text))
+    else:
+        tokens = list(_CAPITALISED.finditer(text))
+        for tok in _LOWER_COMPOUND.finditer(text):  # "kyiv-controlled", "moscow-backed"
+            for part in _parts(tok):
+                emit(part.group(), part.start(), part.end(), _big_city(part.group(), gazetteer))
     prev_end = -10
-    for tok in _WORD.finditer(text):
-        word = tok.group()
-        if not (lowercase or word[0].isupper()):
-            low = word.lower()
-            if low in big or ("-" in low and any(p in big for p in low.split("-"))):
-                for part in _parts(tok):  # "kyiv-controlled"
-                    found = _big_city(part.group(), gazetteer)
-                    emit(part.group(), part.start(), part.end(), found)
-            prev_end = -10
-            continue
-        gap = tok.start() - prev_end
-        if gap in (1, 2) and text[prev_end : tok.start()].strip(" \t") == "":
+    for tok in tokens:
+        start = tok.start()
+        if start - prev_end in (1, 2) and not text[prev_end:start].strip(" \t"):
             runs[-1].append(tok)
         else:
             runs.append([tok])
@@ -475,7 +479,7 @@ def _choose(
 
     prob = softmax(prior)
     score = prior
-    for _round in range(2 if len(keys) > 1 else 0):
+    for _round in range(1 if len(keys) > 1 else 0):  # a second round changed no result
         score = prior + (_LOCAL_WEIGHT + _BROAD_WEIGHT) * support(kernel, prob)
         prob = softmax(score)
     groups = [np.arange(a, b) for a, b in zip(starts, [*starts[1:], len(cands)], strict=True)]
