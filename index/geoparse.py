@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.gazetteer import Candidate, Gazetteer, haversine_km
+from index.gazetteer import Candidate, Gazetteer, haversine_km, haversine_matrix
 from index.models import Place
 from index.translit import fold, has_cyrillic, skeleton
 
@@ -330,16 +330,6 @@ def _unambiguous(
     return out
 
 
-def _distances(
-    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
-) -> np.ndarray:
-    """Pairwise great-circle distances (km) between two sets of points."""
-    p1, p2 = np.radians(lat1)[:, None], np.radians(lat2)[None, :]
-    dl = np.radians(lon2)[None, :] - np.radians(lon1)[:, None]
-    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return np.asarray(2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
-
-
 _Choice = tuple[Candidate, float, bool, tuple[Place, ...]]
 
 
@@ -453,9 +443,12 @@ def _choose(
         clat = np.array([p.lat for p in context])
         clon = np.array([p.lon for p in context])
         cw = np.array([p.weight for p in context])
-        near = np.exp(-((_distances(lat, lon, clat, clon) / _CORPUS_RANGE_KM) ** 2)) * cw[None, :]
+        near = (
+            np.exp(-((haversine_matrix(lat, lon, clat, clon) / _CORPUS_RANGE_KM) ** 2))
+            * cw[None, :]
+        )
         prior += context_weight * near.max(axis=1)
-    km = _distances(lat, lon, lat, lon)
+    km = haversine_matrix(lat, lon, lat, lon)
     same = owner[:, None] == owner[None, :]
     # Gaussian kernels: a town 30 km away is strong evidence, one 150 km away almost none;
     # the broad one says only "the same part of the world" (the Donbas, not the Urals).

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import numpy as np
 
-from index.gazetteer import Gazetteer
+from index.gazetteer import Gazetteer, haversine_km, haversine_matrix
 from index.geoparse import ContextPoint, find_places
 from index.models import Place, PlaceMention
 from index.query import PlaceQuery, parse_place_query
@@ -137,7 +137,9 @@ class PlaceIndex:
             self._load_points()
             if not len(self._lat):
                 return {}
-            km = _haversine(origin.lat, origin.lon, self._lat, self._lon)
+            km = haversine_matrix(
+                np.array([origin.lat]), np.array([origin.lon]), self._lat, self._lon
+            )[0]
             near = {
                 self._places[i][0].geonameid: float(km[i]) for i in np.flatnonzero(km <= radius_km)
             }
@@ -163,20 +165,9 @@ class PlaceIndex:
                         m.end,
                         m.match,
                         m.confidence,
-                        round(
-                            float(_haversine(origin.lat, origin.lon, m.place.lat, m.place.lon)), 1
-                        ),
+                        round(haversine_km(origin.lat, origin.lon, m.place.lat, m.place.lon), 1),
                     )
                     for m in found
                 ]
             out[pid] = tuple(found)
         return out
-
-
-def _haversine(
-    lat: float, lon: float, lats: np.ndarray | float, lons: np.ndarray | float
-) -> np.ndarray:
-    p1, p2 = math.radians(lat), np.radians(lats)
-    dl = np.radians(lons) - math.radians(lon)
-    a = np.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return np.asarray(2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))

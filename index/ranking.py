@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from index.translit import fold_letters
 
 # Function words and the words people wrap a question in; they carry no topic.
 _STOPWORDS = frozenset(
@@ -33,20 +34,9 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _SUFFIXES = ("ies", "sses", "shes", "ches", "xes", "s", "ed", "ing", "ly")
 
 
-@functools.lru_cache(maxsize=4096)
-def _fold_char(c: str) -> str:
-    # Only Latin letters lose their marks: й, ї, ё are letters of their own, and FTS5's
-    # unicode61 tokenizer keeps them too.
-    if c.isascii() or not unicodedata.name(c, "").startswith("LATIN"):
-        return c
-    return "".join(d for d in unicodedata.normalize("NFKD", c) if not unicodedata.combining(d))
-
-
 def fold(text: str) -> str:
     """Case-fold and strip the diacritics of Latin letters: "Síversk" -> "siversk"."""
-    if text.isascii():
-        return text.lower()
-    return "".join(_fold_char(c) for c in unicodedata.normalize("NFC", text.casefold()))
+    return fold_letters(text)
 
 
 @functools.lru_cache(maxsize=65536)

@@ -80,11 +80,17 @@ def _fold_char(c: str) -> str:
     return "".join(d for d in unicodedata.normalize("NFKD", c) if not unicodedata.combining(d))
 
 
+def fold_letters(text: str) -> str:
+    """Lower-case and strip the diacritics of Latin letters: "Síversk" -> "siversk"."""
+    if text.isascii():
+        return text.lower()
+    return "".join(_fold_char(c) for c in unicodedata.normalize("NFC", text.casefold()))
+
+
 @functools.lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower-case, strip diacritics and apostrophes, one space between words: a display key."""
-    text = _APOSTROPHES.sub("", unicodedata.normalize("NFC", text.casefold()))
-    text = "".join(_fold_char(c) for c in text)
+    text = fold_letters(_APOSTROPHES.sub("", text))
     return " ".join(_SEPARATORS.sub(" ", text).split())
 
 
