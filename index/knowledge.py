@@ -317,15 +317,23 @@ class KnowledgeBase:
         allowed = self.store.ids_since(since) if since is not None else None
         geo: dict[int, tuple[float, int]] | None = None
         if place is not None and self.places is not None:
-            assert radius is not None
-            geo = self.places.within(place, radius, since)
-            if not geo:
-                window = f" since {since:%Y-%m-%d}" if since else ""
-                return empty(
-                    f"Nothing near {place.label} within {radius:g} km{window} yet.",
-                    place=place,
-                    radius_km=radius,
-                )
+            window = f" since {since:%Y-%m-%d}" if since else ""
+            if query.region:
+                geo = self.places.in_region(place, since)
+                if not geo:
+                    return empty(
+                        f"Nothing in the {place.admin1} region ({place.country}){window} yet.",
+                        place=place,
+                    )
+            else:
+                assert radius is not None
+                geo = self.places.within(place, radius, since)
+                if not geo:
+                    return empty(
+                        f"Nothing near {place.label} within {radius:g} km{window} yet.",
+                        place=place,
+                        radius_km=radius,
+                    )
             allowed = np.fromiter(geo, dtype=np.int64, count=len(geo))
         elif allowed is not None and len(allowed) == 0:
             return empty(f"Nothing was published since {since:%Y-%m-%d %H:%M} UTC.")
@@ -335,7 +343,7 @@ class KnowledgeBase:
             order = self._by_time_and_distance(geo)
             found = self.store.citations(order[: cfg.dense_candidates])
             scored = [
-                Scored(pid, 1.0 / (1.0 + geo[pid][0] / (radius or 1.0)), 1.0, 1.0, 0.0)
+                Scored(pid, 1.0 / (1.0 + geo[pid][0] / (radius or 50.0)), 1.0, 1.0, 0.0)
                 for pid in order
                 if pid in found
             ]
@@ -345,7 +353,13 @@ class KnowledgeBase:
             relevant = [s for s in scored if s.relevance >= cfg.threshold]
             if not relevant:
                 best = max((s.relevance for s in scored), default=0.0)
-                where = f" near {place.label} within {radius:g} km" if place else ""
+                where = ""
+                if place is not None:
+                    where = (
+                        f" in the {place.admin1} region"
+                        if query.region
+                        else f" near {place.label} within {radius:g} km"
+                    )
                 return empty(
                     f'Nothing relevant found for "{topic or text}"{where}: the best passage '
                     f"scored {best:.2f}, under the relevance threshold {cfg.threshold:.2f}.",

@@ -150,6 +150,21 @@ class PlaceIndex:
                 out[pid] = (d, gid)
         return out
 
+    def in_region(
+        self, origin: Place, since: datetime | None = None
+    ) -> dict[int, tuple[float, int]]:
+        """Passages naming a place in ``origin``'s region: id -> (km from origin, geonameid)."""
+        with self._lock:
+            self._load_points()
+            where = {p.geonameid: p for p, _ in self._places}
+        out: dict[int, tuple[float, int]] = {}
+        for pid, gid in self.store.passages_in_region(origin.country, origin.admin1, since):
+            p = where.get(gid)
+            d = haversine_km(origin.lat, origin.lon, p.lat, p.lon) if p else 0.0
+            if pid not in out or d < out[pid][0]:
+                out[pid] = (d, gid)
+        return out
+
     def mentions_of(
         self, passage_ids: Sequence[int], origin: Place | None
     ) -> dict[int, tuple[PlaceMention, ...]]:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from index.errors import QueryError, SourceError
 from index.gazetteer import Gazetteer
-from index.geoparse import ContextPoint, Mention, find_places
+from index.geoparse import ContextPoint, Mention, find_places, spans
 from index.models import Place
 from index.sources import parse_time
 from index.translit import fold
@@ -47,6 +47,7 @@ class PlaceQuery:
     candidates: tuple[Place, ...] = ()  # set when the name fits several places
     unknown: str | None = None  # set when a place-like name is in no gazetteer
     suggestions: tuple[Place, ...] = ()
+    region: bool = False  # "in the Belgorod region": every place of the place's admin1 region
 
 
 _RADIUS = re.compile(
@@ -58,6 +59,10 @@ _IN_BEFORE = re.compile(r"\b(?:in|inside|у|в)\s+$", re.IGNORECASE)
 _CUE = re.compile(
     r"\b(?:near|in|around|from|at|outside|about|close to|towards|of|біля|під|у|в|около|под)"
     r"\s+(?:the\s+)?([A-ZА-ЯЁІЇЄҐ][\w'’ʼ\-]{2,}(?:\s+[A-ZА-ЯЁІЇЄҐ][\w'’ʼ\-]+)?)"
+)
+_CUE_BEFORE = re.compile(
+    r"\b(?:near|in|inside|around|from|at|of|about|close to|outside|towards|within)\s*$",
+    re.IGNORECASE,
 )
 _QUALIFIER = re.compile(r"^\s*[,(]\s*([^\W\d_][\w' \-]{2,40}?)\s*\)?(?=$|[,.;:?!])")
 
@@ -94,6 +99,16 @@ def parse_place_query(
     mentions = find_places(source, gazetteer, context, lowercase=True, context_weight=3.0)
     mention = _pick(mentions, source)
     if mention is None:
+        regions = spans(source, gazetteer, lowercase=True)[1]
+        if regions:  # "shelling in the Belgorod region"
+            r = regions[0]
+            place = max(
+                (c.place for c in r.candidates),
+                key=lambda p: (gazetteer.in_scope(p), p.population),
+            )
+            topic = source[: r.start] + " " + source[r.end :]
+            topic = re.sub(r"\b(region|oblast|province|область|області|области)\b", " ", topic)
+            return PlaceQuery(place, None, " ".join(topic.split()), r.surface, region=True)
         cue = _CUE.search(source) if near is None else None
         name = near.strip() if near is not None else (cue.group(1) if cue else None)
         if name and not _is_common_phrase(name, gazetteer):
@@ -106,7 +121,8 @@ def parse_place_query(
                 suggestions=tuple(gazetteer.suggest(name)),
             )
         return PlaceQuery(None, None, text)
-    topic = text if near is not None else (source[: mention.start] + " " + source[mention.end :])
+    left = _CUE_BEFORE.sub("", source[: mention.start])  # "shelling in" -> "shelling"
+    topic = text if near is not None else (left + " " + source[mention.end :])
     place = mention.place
     candidates = mention.alternatives
     qualifier = _QUALIFIER.match(source[mention.end :])

@@ -364,6 +364,24 @@ class Store:
         with self._lock:
             return [(int(r[0]), int(r[1])) for r in self._db.execute(sql, args)]
 
+    def passages_in_region(
+        self, country: str, admin1: str, since: datetime | None = None
+    ) -> list[tuple[int, int]]:
+        """(passage id, geonameid) for passages naming a place in a first-level region."""
+        sql = (
+            "SELECT m.passage_id, m.geonameid FROM mentions m JOIN places p "
+            "ON p.geonameid = m.geonameid WHERE p.country = ? AND p.admin1 = ?"
+        )
+        args: list[object] = [country, admin1]
+        if since is not None:
+            sql += (
+                " AND m.passage_id IN (SELECT p2.id FROM passages p2 JOIN articles a "
+                "ON a.id = p2.article_id WHERE coalesce(a.published, a.ingested_at) >= ?)"
+            )
+            args.append(to_db_time(since))
+        with self._lock:
+            return [(int(r[0]), int(r[1])) for r in self._db.execute(sql, args)]
+
     def mention_version(self) -> tuple[int, int]:
         """Changes whenever mentions are added or replaced (for caches of place positions)."""
         with self._lock:

@@ -133,3 +133,13 @@ def test_punctuation_and_huge_questions(corpus_app: App) -> None:
     long = corpus_app.knowledge.ask("<b>Bakhmut</b> & " + "x" * 5000)
     assert long.place is not None and long.place.geonameid == BAKHMUT
     assert (long.note or "").startswith("Only the first 500 characters were used.")
+
+
+def test_a_region_means_every_place_in_it(corpus_app: App) -> None:
+    answer = corpus_app.knowledge.ask("shelling in the Belgorod region")
+    assert answer.place is not None and answer.place.admin1 == "Belgorod Oblast"
+    assert answer.hits and all(
+        any(m.place.admin1 == "Belgorod Oblast" for m in h.citation.places) for h in answer.hits
+    )
+    quiet = corpus_app.knowledge.ask("what happened in the Sumy region?")
+    assert quiet.hits == () and quiet.note == "Nothing in the Sumy region (UA) yet."

@@ -26,7 +26,7 @@ def test_near_uses_the_default_radius_and_the_corpus_context(gazetteer: Gazettee
 def test_in_means_the_place_itself(gazetteer: Gazetteer) -> None:
     q = parse("shelling in Bajmut", gazetteer)
     assert q.place is not None and q.place.name == "Bakhmut"
-    assert q.radius_km == 5.0 and q.topic == "shelling in"
+    assert q.radius_km == 5.0 and q.topic == "shelling"
 
 
 @pytest.mark.parametrize(
