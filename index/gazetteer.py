@@ -126,6 +126,7 @@ class Gazetteer:
             )
         )
         self._cache: dict[tuple[str, bool], list[Candidate]] = {}
+        self.memo: dict[str, list[Candidate]] = {}  # the geoparser's per-word decisions
 
     def __len__(self) -> int:
         return len(self.places)

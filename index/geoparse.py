@@ -17,7 +17,7 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’ʼ\-][^\W\d_]+)*")
 # Words that start with a capital letter (Latin or Cyrillic), found by the regex engine
 # rather than word by word in Python: running text is mostly lower-case.
 _UPPER = "".join(chr(i) for i in range(0x41, 0x530) if chr(i).isupper())
-_CAPITALISED = re.compile(rf"(?<![^\W\d_])[{_UPPER}][^\W\d_]*(?:['’ʼ\-][^\W\d_]+)*")
+_CAPITALISED = re.compile(rf"\b[{_UPPER}][^\W\d_]*(?:['’ʼ\-][^\W\d_]+)*")
 _LOWER_COMPOUND = re.compile(r"(?<![^\W\d_])[^\W\d_A-ZА-ЯЁЄІЇҐ]+(?:-[^\W\d_]+)+")
 _PART = re.compile(r"[^\W\d_]+(?:['’ʼ][^\W\d_]+)*")
 _OPEN_QUOTES = frozenset("‘“«\"'")
@@ -213,7 +213,17 @@ def _same_place_twice(run: list[re.Match[str]], gazetteer: Gazetteer) -> bool:
 
 
 def _single(surface: str, gazetteer: Gazetteer) -> list[Candidate]:
-    """Candidates of one word, with the rules for common and lower-case words."""
+    """Candidates of one word, with the rules for common and lower-case words (memoised)."""
+    cache = gazetteer.memo
+    hit = cache.get(surface)
+    if hit is None:
+        if len(cache) > 50_000:
+            cache.clear()
+        hit = cache[surface] = _single_uncached(surface, gazetteer)
+    return hit
+
+
+def _single_uncached(surface: str, gazetteer: Gazetteer) -> list[Candidate]:
     if len(surface) < 3:
         return []
     lower = not surface[0].isupper()
