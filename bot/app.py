@@ -13,7 +13,7 @@ from bot.settings import Settings, apply_offline_mode
 from index.embeddings import Embedder, SentenceTransformerEmbedder
 from index.gazetteer import Gazetteer, GazetteerFiles, add_dump, load_gazetteer
 from index.knowledge import KnowledgeBase, SearchConfig
-from index.models import IngestReport
+from index.models import Article, IngestFailure, IngestReport
 from index.places import PlaceIndex
 from index.sources import FetchPolicy, SourceReader
 from index.store import Store
@@ -57,13 +57,13 @@ class App:
             expanded.extend(files)
             report.skipped.extend(skipped)
 
-        def items() -> Iterator[object]:
+        def items() -> Iterator[Article | IngestFailure]:
             for target in expanded:
                 yield from self.reader.read(target)
                 if on_source:
                     on_source(target, report)
 
-        self.knowledge.ingest(items(), report)  # type: ignore[arg-type]
+        self.knowledge.ingest(items(), report)
         return report
 
     def close(self) -> None:

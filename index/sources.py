@@ -38,7 +38,7 @@ class FetchPolicy:
 
     max_bytes: int = 20 * 1024 * 1024
     timeout: float = 20.0
-    user_agent: str = "Sitrep/0.1 (+https://github.com/sitrep-bot/sitrep)"
+    user_agent: str = "Sitrep/0.1 (situation-monitoring bot)"
     # A feed item shorter than this is a summary: fetch the item's page for the full text.
     summary_words: int = 120
 
