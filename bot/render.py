@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import textwrap
 from typing import Any
 
@@ -175,3 +176,105 @@ def stats_text(stats: IndexStats, index_path: str) -> str:
         ("model", stats.model or "none yet"),
     ]
     return "\n".join(f"{k:<12} {v}" for k, v in rows)
+
+
+# -- Telegram HTML ---------------------------------------------------------------------------
+
+TELEGRAM_LIMIT = 4096
+_PASSAGE_LIMIT = 1500  # characters of one passage shown in chat
+
+
+def _bold_places(c: Citation) -> str:
+    """The passage text, HTML-escaped, with the place names it mentions in bold."""
+    p = c.passage
+    text = p.text
+    spans = sorted(
+        (m.start - p.start, m.end - p.start)
+        for m in c.places
+        if p.start <= m.start and m.end <= p.end
+    )
+    out, pos = [], 0
+    for start, end in spans:
+        if start < pos:
+            continue
+        out.append(html.escape(text[pos:start]))
+        out.append(f"<b>{html.escape(text[start:end])}</b>")
+        pos = end
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def _shorten(c: Citation) -> Citation:
+    """A passage cut at a word boundary if it is too long for one chat message."""
+    p = c.passage
+    if len(p.text) <= _PASSAGE_LIMIT:
+        return c
+    cut = p.text[:_PASSAGE_LIMIT].rsplit(" ", 1)[0]
+    short = type(p)(p.id, p.article_id, p.start, p.start + len(cut), cut + " …")
+    return type(c)(c.article, short, c.places)
+
+
+def _link(a: StoredArticle) -> str:
+    title = html.escape(a.title or "(untitled)")
+    if a.url and a.url.startswith(("http://", "https://")):
+        return f'<a href="{html.escape(a.url, quote=True)}">{title}</a>'
+    return title
+
+
+def hit_html(n: int, citation: Citation, duplicates: tuple[Citation, ...], why: str | None) -> str:
+    """One cited passage as Telegram HTML: [n] passage, then where it comes from."""
+    c = _shorten(citation)
+    a = c.article
+    lines = [f"<b>[{n}]</b> {_bold_places(c)}"]
+    source = " — ".join(
+        [_link(a), html.escape(a.source or "unknown source"), html.escape(_date(a))]
+    )
+    lines.append(f"<i>{source}</i>")
+    if duplicates:
+        also = ", ".join(
+            f"{_link(d.article)} ({html.escape(d.article.source or 'unknown source')})"
+            for d in duplicates
+        )
+        lines.append(f"also reported: {also}")
+    if why:
+        lines.append(f"📍 {html.escape(why)}")
+    return "\n".join(lines)
+
+
+def answer_html(answer: Answer) -> list[str]:
+    """An answer as Telegram HTML messages, each under Telegram's 4096-character limit.
+
+    Every message is valid HTML on its own: messages are split between passages, and a
+    passage too long for one message is shortened at a word boundary.
+    """
+    head = f"<b>{html.escape(answer.question)}</b>"
+    if answer.place is not None:
+        radius = f", within {answer.radius_km:g} km" if answer.radius_km else ""
+        head += f"\n📍 {html.escape(answer.place.label)}{radius}"
+    blocks = [head]
+    for hit in answer.hits:
+        why = None
+        if hit.matched is not None and answer.place is not None:
+            why = matched_text(hit.matched, answer.place)
+        blocks.append(hit_html(hit.rank, hit.citation, hit.duplicates, why))
+    if answer.note:
+        blocks.append(f"<i>{html.escape(answer.note)}</i>")
+    return pack(blocks)
+
+
+def pack(blocks: list[str], limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Join HTML blocks with blank lines into as few messages as fit under ``limit``."""
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        if len(block) > limit:
+            raise ValueError(f"an HTML block of {len(block)} characters cannot be sent")
+        joined = f"{current}\n\n{block}" if current else block
+        if len(joined) > limit:
+            messages.append(current)
+            current = block
+        else:
+            current = joined
+    if current:
+        messages.append(current)
+    return messages
