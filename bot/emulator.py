@@ -177,11 +177,14 @@ class BotApiEmulator:
                 if exc.retry_after is not None:
                     body["parameters"] = {"retry_after": exc.retry_after}
         data = json.dumps(body).encode()
-        request.send_response(status)
-        request.send_header("Content-Type", "application/json")
-        request.send_header("Content-Length", str(len(data)))
-        request.end_headers()
-        request.wfile.write(data)
+        try:
+            request.send_response(status)
+            request.send_header("Content-Type", "application/json")
+            request.send_header("Content-Length", str(len(data)))
+            request.end_headers()
+            request.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            log.debug("the client hung up before %s got its answer", parts[-1])
 
     # -- test controls -----------------------------------------------------------------
 

@@ -79,6 +79,7 @@ class Settings:
     places_overrides: Path = PROJECT_CONFIG.parent / "places.toml"
 
     telegram_token: Secret | None = None
+    telegram_api_url: str = "https://api.telegram.org"
 
     def __post_init__(self) -> None:
         positive = [f.name for f in fields(self) if f.type in ("int", "float")]

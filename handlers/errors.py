@@ -1,0 +1,24 @@
+"""The one error handler: log with traceback, tell the user something useful."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from index.errors import SitrepError
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure first; then answer the chat without showing a Python error."""
+    log.error("update failed", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_message is None:
+        return
+    if isinstance(context.error, SitrepError):
+        text = f"Sorry: {context.error}"
+    else:
+        text = "Sorry, something went wrong on my side; it has been logged. Please try again."
+    await update.effective_message.reply_text(text)
