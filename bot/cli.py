@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("stats", help="show counts of articles, passages, sources, index size")
     rx = sub.add_parser("reindex", help="rebuild the vector index from the database")
     rx.add_argument("--reembed", action="store_true", help="embed every passage again")
+    sub.add_parser(
+        "run",
+        help="run the Telegram bot (with no SITREP_TELEGRAM_TOKEN: on a local emulator, "
+        "chatting in this terminal)",
+    )
     demo = sub.add_parser("demo", help="ingest the bundled sample corpus and answer questions")
     demo.add_argument("--json", action="store_true", help="print the answers as JSON")
     return p
@@ -133,6 +138,8 @@ def _run(app: App, args: argparse.Namespace, stdin: TextIO) -> int:
                 f"{app.gazetteer_files.cache}; sources: {sources}"
             )
         return 0
+    if args.command == "run":
+        return run_bot(app)
     if args.command == "stats":
         print(render.stats_text(app.knowledge.stats(), str(app.settings.index_path)))
         return 0
@@ -141,6 +148,25 @@ def _run(app: App, args: argparse.Namespace, stdin: TextIO) -> int:
         print(f"rebuilt the vector index: {count} vectors in {app.settings.index_path}")
         return 0
     raise AssertionError(args.command)
+
+
+def run_bot(app: App) -> int:
+    """The bot: on Telegram with a token, else on the embedded emulator with a local chat."""
+    settings = app.settings
+    if settings.telegram_token is None:
+        from bot.demo import SAMPLE_CORPUS
+        from bot.telegram_local import run_local
+
+        if app.knowledge.store.passage_count() == 0:
+            print(f"The index is empty: ingesting the sample corpus ({SAMPLE_CORPUS.name}).")
+            print(render.report_text(app.ingest([str(SAMPLE_CORPUS)])))
+        return run_local(app, settings)
+    from bot.service import Service
+    from bot.telegram_app import build_telegram
+
+    application = build_telegram(Service(app), settings)
+    application.run_polling()
+    return 0
 
 
 def ingest_with_progress(app: App, targets: list[str], show: bool = True) -> IngestReport:

@@ -113,3 +113,17 @@ async def test_the_token_never_reaches_the_logs(
     await replies(emulator, 15, 1)
     assert any("<token>" in r.getMessage() for r in caplog.records)  # URLs were logged...
     assert all(TOKEN not in r.getMessage() for r in caplog.records)  # ...without the token
+
+
+async def test_local_chat_in_the_terminal(fast_app: App, tmp_path: Path) -> None:
+    from io import StringIO
+
+    from bot.telegram_local import local_chat
+
+    fast_app.ingest([str(write_jsonl(tmp_path / "c.jsonl", sample_records()))])
+    stdin = StringIO("/help\nnews from Kharkov\n/quit\n")
+    stdout = StringIO()
+    await local_chat(fast_app, fast_app.settings, stdin, stdout)
+    out = stdout.getvalue()
+    assert "bot> Sitrep answers questions" in out
+    assert "Kharkiv (Kharkiv, UA), within 15 km" in out and "[1]" in out
