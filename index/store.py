@@ -356,10 +356,7 @@ class Store:
         )
         args: list[object] = list(geonameids)
         if since is not None:
-            sql += (
-                " AND m.passage_id IN (SELECT p.id FROM passages p JOIN articles a "
-                "ON a.id = p.article_id WHERE coalesce(a.published, a.ingested_at) >= ?)"
-            )
+            sql += f" AND m.passage_id IN ({_PASSAGES_SINCE})"
             args.append(to_db_time(since))
         with self._lock:
             return [(int(r[0]), int(r[1])) for r in self._db.execute(sql, args)]
@@ -374,10 +371,7 @@ class Store:
         )
         args: list[object] = [country, admin1]
         if since is not None:
-            sql += (
-                " AND m.passage_id IN (SELECT p2.id FROM passages p2 JOIN articles a "
-                "ON a.id = p2.article_id WHERE coalesce(a.published, a.ingested_at) >= ?)"
-            )
+            sql += f" AND m.passage_id IN ({_PASSAGES_SINCE})"
             args.append(to_db_time(since))
         with self._lock:
             return [(int(r[0]), int(r[1])) for r in self._db.execute(sql, args)]
@@ -553,6 +547,13 @@ class Store:
             last_ingest=from_db_time(last),
             model=self.get_meta("model"),
         )
+
+
+# Ids of passages whose article was published (or, undated, ingested) since a time.
+_PASSAGES_SINCE = (
+    "SELECT ps.id FROM passages ps JOIN articles a ON a.id = ps.article_id "
+    "WHERE coalesce(a.published, a.ingested_at) >= ?"
+)
 
 
 def _marks(values: Sequence[object]) -> str:

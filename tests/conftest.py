@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import App, build_app
+from bot.emulator import BotApiEmulator
 from bot.settings import Settings
 from index.embeddings import HashEmbedder, SentenceTransformerEmbedder
 from index.gazetteer import Gazetteer, GazetteerFiles, load_gazetteer
@@ -148,3 +149,17 @@ def sample_records() -> list[dict[str, object]]:
 
 
 JsonlWriter = Callable[[Path, list[dict[str, object]]], Path]
+
+
+@pytest.fixture
+def emulator() -> Iterator[BotApiEmulator]:
+    """A running Bot API emulator on a free loopback port, stopped after the test."""
+    emu = BotApiEmulator().start()
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture
+def _timedelta_durations(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opt in to python-telegram-bot's timedelta durations (its deprecation warning says so)."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -16,19 +16,9 @@ from bot.service import Service
 from bot.telegram_app import build_telegram
 from conftest import sample_records, write_jsonl
 
+pytestmark = pytest.mark.usefixtures("_timedelta_durations")
+
 TOKEN = "123456:SECRET-TOKEN-VALUE"
-
-
-@pytest.fixture(autouse=True)
-def _timedelta_durations(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
-
-
-@pytest.fixture
-def emulator() -> Iterator[BotApiEmulator]:
-    emu = BotApiEmulator().start()
-    yield emu
-    emu.stop()
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
@@ -10,20 +10,9 @@ from telegram.error import BadRequest, RetryAfter
 
 from bot.emulator import BotApiEmulator
 
+pytestmark = pytest.mark.usefixtures("_timedelta_durations")
+
 TOKEN = "123456:TEST-TOKEN"
-
-
-@pytest.fixture(autouse=True)
-def _timedelta_durations(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Opt in to python-telegram-bot's timedelta durations (its deprecation warning says so)."""
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
-
-
-@pytest.fixture
-def emulator() -> Iterator[BotApiEmulator]:
-    emu = BotApiEmulator().start()
-    yield emu
-    emu.stop()
 
 
 @pytest.fixture
