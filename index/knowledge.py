@@ -349,8 +349,15 @@ class KnowledgeBase:
             ]
             vectors = self.store.vectors(list(found))
         else:
-            scored, found, vectors = self._rank(topic, terms, allowed, since)
-            relevant = [s for s in scored if s.relevance >= cfg.threshold]
+            # Near a place the whole question is embedded: "shelling in Bajmut" finds the
+            # fighting around Bakhmut, where "shelling" alone matches almost nothing.
+            dense_text = text if geo is not None else topic
+            scored, found, vectors = self._rank(dense_text, terms, allowed, since)
+            # Near a place, the place is the filter and the rest of the question only ranks:
+            # every passage about the place's surroundings answers "what happened there".
+            relevant = (
+                scored if geo is not None else [s for s in scored if s.relevance >= cfg.threshold]
+            )
             if not relevant:
                 best = max((s.relevance for s in scored), default=0.0)
                 where = ""
@@ -367,9 +374,11 @@ class KnowledgeBase:
                     radius_km=radius,
                 )
             scored = relevant
-            if geo is not None:  # ties in relevance go to the newer, then the nearer
+            if geo is not None:
                 when = self._days(found)
-                scored.sort(key=lambda s: (-round(s.score, 2), -when[s.id], geo[s.id][0]))
+                # among a few nearby passages, BM25 scaled by the best says little: rank by
+                # the calibrated relevance, then the newer, then the nearer
+                scored.sort(key=lambda s: (-round(s.relevance, 2), -when[s.id], geo[s.id][0]))
         groups = fold_duplicates(
             [s.id for s in scored],
             {pid: p.text for pid, (p, _) in found.items()},
@@ -408,7 +417,7 @@ class KnowledgeBase:
     def _rank(
         self, topic: str, terms: list[str], allowed: np.ndarray | None, since: datetime | None
     ) -> tuple[list[Scored], dict[int, tuple[Passage, StoredArticle]], dict[int, np.ndarray]]:
-        """Dense and lexical candidates for ``topic`` among ``allowed``, fused."""
+        """Dense candidates for ``topic`` and lexical ones for ``terms``, among ``allowed``."""
         cfg = self.config
         index = self._catch_up()
         qvec = self.embedder.encode([topic or " ".join(terms)])[0]
