@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -301,18 +302,26 @@ class Store:
                 raise StoreError(f"cannot write to {self.path}: {exc}") from exc
         return len(mentions)
 
-    def iter_articles(self, batch: int = 500) -> Iterator[tuple[int, str]]:
-        """(id, text) of every article, in id order."""
-        last = 0
+    def _pages(
+        self, table: str, column: str, after_id: int, batch: int
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """(id, column) rows of ``table`` in id order, a batch at a time, after ``after_id``."""
+        last = after_id
         while True:
             with self._lock:
                 rows = self._db.execute(
-                    "SELECT id, text FROM articles WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
+                    f"SELECT id, {column} FROM {table} WHERE id > ? ORDER BY id LIMIT ?",
+                    (last, batch),
                 ).fetchall()
             if not rows:
                 return
-            yield from ((int(r[0]), str(r[1])) for r in rows)
+            yield rows
             last = int(rows[-1][0])
+
+    def iter_articles(self, batch: int = 500) -> Iterator[tuple[int, str]]:
+        """(id, text) of every article, in id order."""
+        for rows in self._pages("articles", "text", 0, batch):
+            yield from ((int(r[0]), str(r[1])) for r in rows)
 
     def mentions(self, passage_ids: Sequence[int]) -> dict[int, list[PlaceMention]]:
         """Resolved place mentions of the given passages, in text order."""
@@ -400,19 +409,10 @@ class Store:
         self, after_id: int = 0, batch: int = 10_000, dim: int | None = None
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Stored (ids, vectors) in id order, in batches, starting after ``after_id``."""
-        last = after_id
-        while True:
-            with self._lock:
-                rows = self._db.execute(
-                    "SELECT id, embedding FROM passages WHERE id > ? ORDER BY id LIMIT ?",
-                    (last, batch),
-                ).fetchall()
-            if not rows:
-                return
+        for rows in self._pages("passages", "embedding", after_id, batch):
             ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
             vecs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
             yield ids, vecs.reshape(len(rows), -1 if dim is None else dim)
-            last = int(ids[-1])
 
     def vectors(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
         """The stored vectors of the given passages."""
@@ -502,14 +502,7 @@ class Store:
 
     def reembed(self, encode: Callable[[list[str]], np.ndarray], batch: int = 256) -> None:
         """Replace every stored vector with ``encode`` of the passage text (model change)."""
-        last = 0
-        while True:
-            with self._lock:
-                rows = self._db.execute(
-                    "SELECT id, text FROM passages WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
-                ).fetchall()
-            if not rows:
-                return
+        for rows in self._pages("passages", "text", 0, batch):
             vectors = np.ascontiguousarray(encode([r[1] for r in rows]), dtype=np.float32)
             with self._lock:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -518,7 +511,6 @@ class Store:
                     [(v.tobytes(), r[0]) for v, r in zip(vectors, rows, strict=True)],
                 )
                 self._db.execute("COMMIT")
-            last = int(rows[-1][0])
 
     def document_frequency(self, terms: Sequence[str]) -> dict[str, int]:
         """How many passages hold each term (its Porter stem: the longest stored prefix)."""
