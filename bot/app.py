@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 
+from bot.chats import ChatStore
+from bot.feeds import FeedPoller
 from bot.settings import Settings, apply_offline_mode
+from bot.watching import Watching
 from index.embeddings import Embedder, SentenceTransformerEmbedder
+from index.errors import QueryError
 from index.gazetteer import Gazetteer, GazetteerFiles, add_dump, load_gazetteer
 from index.knowledge import KnowledgeBase, SearchConfig
 from index.models import Article, IngestFailure, IngestReport
 from index.places import PlaceIndex
-from index.sources import FetchPolicy, SourceReader
+from index.sources import FetchPolicy, SourceReader, is_url
 from index.store import Store
 from index.vectors import FaissIndex, NumpyIndex, VectorIndex
 
@@ -31,6 +37,10 @@ class App:
     reader: SourceReader
     _http: httpx.Client
     gazetteer_files: GazetteerFiles
+    chats: ChatStore
+    watching: Watching
+    chat_reader: SourceReader  # for URLs sent from chats: public addresses only
+    feeds: FeedPoller
 
     @property
     def places(self) -> PlaceIndex:
@@ -43,6 +53,15 @@ class App:
         added = add_dump(self.gazetteer_files, dump)
         self.places.reload()
         return added, self.knowledge.store.stats().articles
+
+    def ingest_url(self, url: str) -> IngestReport:
+        """Ingest one URL sent from a chat: public addresses only, within the size limits."""
+        if not is_url(url):
+            # Never a path: a chat must not make the bot read its own files.
+            raise QueryError(f"not a web address: {url!r} (send an http:// or https:// URL)")
+        report = IngestReport()
+        self.knowledge.ingest(self.chat_reader.read(url), report)
+        return report
 
     def ingest(
         self,
@@ -69,6 +88,7 @@ class App:
     def close(self) -> None:
         """Release the HTTP client and the database."""
         self._http.close()
+        self.chats.close()
         self.knowledge.store.close()
 
 
@@ -134,4 +154,20 @@ def build_app(
         user_agent=settings.ingest_user_agent,
         summary_words=settings.ingest_summary_words,
     )
-    return App(settings, knowledge, SourceReader(http, policy), http, files)
+    chat_policy = dataclasses.replace(policy, public_only=not settings.telegram_allow_private_urls)
+    chat_reader = SourceReader(http, chat_policy)
+    chats = ChatStore(settings.db_path)
+    feeds = FeedPoller(
+        chats, knowledge, chat_reader, timedelta(minutes=settings.feeds_interval_min)
+    )
+    return App(
+        settings,
+        knowledge,
+        SourceReader(http, policy),
+        http,
+        files,
+        chats,
+        Watching(chats, store, places),
+        chat_reader,
+        feeds,
+    )

@@ -162,10 +162,9 @@ def run_bot(app: App) -> int:
             print(render.report_text(app.ingest([str(SAMPLE_CORPUS)])))
         return run_local(app, settings)
     from bot.service import Service
-    from bot.telegram_app import build_telegram
+    from bot.telegram_app import run
 
-    application = build_telegram(Service(app), settings)
-    application.run_polling()
+    run(Service(app), settings)
     return 0
 
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import html
 import textwrap
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from bot.chats import ChatSettings, Feed, Watch
+from bot.digest import Digest, DigestItem
 from index.geoparse import Mention
 from index.knowledge import IndexStats
 from index.models import Answer, Citation, IngestReport, Place, PlaceMention, StoredArticle
@@ -241,25 +245,55 @@ def hit_html(n: int, citation: Citation, duplicates: tuple[Citation, ...], why: 
     return "\n".join(lines)
 
 
+def _answer_blocks(answer: Answer) -> tuple[str, list[str], str | None]:
+    head = f"<b>{html.escape(answer.question)}</b>"
+    if answer.place is not None:
+        radius = f", within {answer.radius_km:g} km" if answer.radius_km else ""
+        head += f"\n📍 {html.escape(answer.place.label)}{radius}"
+    blocks = []
+    for hit in answer.hits:
+        why = None
+        if hit.matched is not None and answer.place is not None:
+            why = matched_text(hit.matched, answer.place)
+        blocks.append(hit_html(hit.rank, hit.citation, hit.duplicates, why))
+    note = f"<i>{html.escape(answer.note)}</i>" if answer.note else None
+    return head, blocks, note
+
+
 def answer_html(answer: Answer) -> list[str]:
     """An answer as Telegram HTML messages, each under Telegram's 4096-character limit.
 
     Every message is valid HTML on its own: messages are split between passages, and a
     passage too long for one message is shortened at a word boundary.
     """
-    head = f"<b>{html.escape(answer.question)}</b>"
-    if answer.place is not None:
-        radius = f", within {answer.radius_km:g} km" if answer.radius_km else ""
-        head += f"\n📍 {html.escape(answer.place.label)}{radius}"
-    blocks = [head]
-    for hit in answer.hits:
-        why = None
-        if hit.matched is not None and answer.place is not None:
-            why = matched_text(hit.matched, answer.place)
-        blocks.append(hit_html(hit.rank, hit.citation, hit.duplicates, why))
-    if answer.note:
-        blocks.append(f"<i>{html.escape(answer.note)}</i>")
-    return pack(blocks)
+    head, blocks, note = _answer_blocks(answer)
+    return pack([head, *blocks, *([note] if note else [])])
+
+
+def answer_pages(answer: Answer, per_page: int, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """An answer as pages of at most ``per_page`` passages, each page one message under
+    ``limit``, for paging with a "More" button. Every page repeats the question."""
+    head, blocks, note = _answer_blocks(answer)
+    if not blocks:
+        return pack([head, *([note] if note else [])], limit)
+    pages: list[list[str]] = [[]]
+    for block in blocks:
+        page = pages[-1]
+        size = len(head) + sum(len(b) + 2 for b in page) + len(block) + 80
+        if page and (len(page) >= per_page or size > limit):
+            pages.append([block])
+        else:
+            page.append(block)
+    out = []
+    first = 1
+    for number, page in enumerate(pages):
+        last = first + len(page) - 1
+        tail = [f"<i>passages {first}–{last} of {len(blocks)}</i>"] if len(pages) > 1 else []
+        if number == len(pages) - 1 and note:
+            tail.append(note)
+        out.append("\n\n".join([head, *page, *tail]))
+        first = last + 1
+    return out
 
 
 def pack(blocks: list[str], limit: int = TELEGRAM_LIMIT) -> list[str]:
@@ -278,3 +312,136 @@ def pack(blocks: list[str], limit: int = TELEGRAM_LIMIT) -> list[str]:
     if current:
         messages.append(current)
     return messages
+
+
+# -- digests ---------------------------------------------------------------------------------
+
+_SNIPPET = 110  # characters of context either side of the place name in a digest item
+
+
+def _snippet(c: Citation, m: PlaceMention) -> str:
+    """The words around the place name, HTML-escaped, the name in bold."""
+    p = c.passage
+    start, end = m.start - p.start, m.end - p.start
+    if not 0 <= start < end <= len(p.text):
+        return html.escape(" ".join(p.text.split())[: 2 * _SNIPPET]) + " …"
+    left = p.text[max(0, start - _SNIPPET) : start]
+    right = p.text[end : end + _SNIPPET]
+    if start > _SNIPPET:
+        left = "… " + left.split(" ", 1)[-1]
+    if end + _SNIPPET < len(p.text):
+        right = right.rsplit(" ", 1)[0] + " …"
+    body = f"{html.escape(left)}<b>{html.escape(p.text[start:end])}</b>{html.escape(right)}"
+    return " ".join(body.split())
+
+
+def why_text(m: PlaceMention, watch_name: str) -> str:
+    """ "Soledar, 12 km from Bakhmut", or "Bakhmut" when the watched place itself is named."""
+    if (m.distance_km or 0.0) < 1.0 and m.place.name == watch_name:
+        return m.place.name
+    return f"{m.place.name}, {m.distance_km or 0:g} km from {watch_name}"
+
+
+def digest_item_html(item: DigestItem, watch_name: str) -> str:
+    """One digest item: why it matched, the words around the place, where it comes from."""
+    c = item.citation
+    a = c.article
+    lines = [
+        f"📍 <b>{html.escape(why_text(item.mention, watch_name))}</b>: {_snippet(c, item.mention)}",
+        f"<i>{_link(a)} — {html.escape(a.source or 'unknown source')} — "
+        f"{html.escape(_date(a))}</i>",
+    ]
+    if item.duplicates:
+        also = ", ".join(
+            f"{_link(d.article)} ({html.escape(d.article.source or 'unknown source')})"
+            for d in item.duplicates
+        )
+        lines.append(f"also reported: {also}")
+    return "\n".join(lines)
+
+
+def digest_messages(digest: Digest, limit: int = TELEGRAM_LIMIT) -> list[tuple[str, list[int]]]:
+    """A digest as Telegram HTML messages, each with the passage ids it delivers."""
+    if not digest.items:
+        return []
+    count = len(digest.items)
+    head = f"🗞 <b>{count} new report{'s' if count != 1 else ''} near your watched places</b>"
+    blocks: list[tuple[str, list[int]]] = [(head, [])]
+    for group in digest.groups:
+        blocks.append((f"<b>{html.escape(group.watch.title)}</b>", []))
+        for item in group.items:
+            blocks.append((digest_item_html(item, group.watch.name), list(item.passage_ids)))
+    messages: list[tuple[str, list[int]]] = []
+    text, ids = "", list[int]()
+    for block, block_ids in blocks:
+        joined = f"{text}\n\n{block}" if text else block
+        if len(joined) > limit:
+            messages.append((text, ids))
+            text, ids = block, list(block_ids)
+        else:
+            text, ids = joined, ids + block_ids
+    if text:
+        messages.append((text, ids))
+    return [(t, i) for t, i in messages if i]  # a message of headings alone carries nothing
+
+
+# -- watches, settings, sources ----------------------------------------------------------------
+
+
+def watch_html(watch: Watch) -> str:
+    """The confirmation of a new watch: what the place resolved to."""
+    words = (
+        f"\nonly passages with: {html.escape(', '.join(watch.keywords))}" if watch.keywords else ""
+    )
+    return (
+        f"👁 Watching <b>{html.escape(watch.label)}</b> ({watch.lat:.4f}, {watch.lon:.4f}) "
+        f"within {watch.radius_km:g} km.{words}\n"
+        "New reports near it come in your digest (/settings: time, timezone, instant alerts)."
+    )
+
+
+def watches_html(watches: list[Watch]) -> str:
+    """/watches."""
+    if not watches:
+        return "This chat watches nothing yet. Try <code>/watch Bakhmut 20</code>."
+    lines = ["<b>Watched places</b>"]
+    for n, w in enumerate(watches, 1):
+        lines.append(f"{n}. {html.escape(w.title)} — {html.escape(w.label)}")
+    return "\n".join(lines)
+
+
+def settings_html(chat: ChatSettings, next_at: datetime) -> str:
+    """/settings: the chat's digest time, timezone and mode, and how to change them."""
+    local = next_at.astimezone(ZoneInfo(chat.timezone))
+    mode = "on: new reports are sent as they arrive" if chat.instant else "off"
+    lines = [
+        "<b>Digest settings</b>",
+        f"time: {chat.digest_time.strftime('%H:%M')} ({html.escape(chat.timezone)})",
+        f"instant alerts: {mode}",
+    ]
+    if not chat.instant:
+        lines.append(f"next digest: {local.strftime('%Y-%m-%d %H:%M %Z')}")
+    if chat.blocked:
+        lines.append("paused: the bot could not reach this chat")
+    lines.append(
+        "\nChange: <code>/settings time 07:30</code>, <code>/settings tz Europe/Kyiv</code>, "
+        "<code>/settings instant on</code>"
+    )
+    return "\n".join(lines)
+
+
+def feeds_html(feeds: list[Feed]) -> str:
+    """/sources."""
+    if not feeds:
+        return "No feeds are followed yet. Admins add them with <code>/addfeed URL</code>."
+    lines = [f"<b>Followed feeds</b> ({len(feeds)})"]
+    for n, f in enumerate(feeds, 1):
+        if f.last_polled is None:
+            state = "not polled yet"
+        elif f.failures:
+            state = f"failing ({f.failures}×): {html.escape((f.last_error or '')[:120])}"
+        else:
+            when = f.last_polled.strftime("%Y-%m-%d %H:%M")
+            state = f"ok, {f.articles} articles, polled {when} UTC"
+        lines.append(f"{n}. {html.escape(f.url)} — {state}")
+    return "\n".join(lines)

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.app import App
-from index.models import Answer
+from bot.chats import ChatSettings, Feed, Watch, utcnow
+from bot.delivery import DeliveryReport, Digests, Notifier
+from bot.errors import NotAllowed
+from bot.feeds import PollOutcome
+from bot.watching import WatchOutcome
+from index.errors import QueryError
+from index.knowledge import IndexStats
+from index.models import Answer, IngestReport
+from index.netguard import check_public_url
 
 
 @dataclass
@@ -14,7 +22,117 @@ class Service:
     """What a chat front end calls; every blocking step runs in a worker thread."""
 
     app: App
+    digests: Digests = field(init=False)
 
-    async def ask(self, question: str, near: str | None = None) -> Answer:
+    def __post_init__(self) -> None:
+        self.digests = Digests(self.app.chats, self.app.knowledge.store)
+
+    def connect(self, notifier: Notifier) -> None:
+        """Where digests go (the Telegram bot, once it runs)."""
+        self.digests.notifier = notifier
+
+    # -- questions ---------------------------------------------------------------------------
+
+    async def ask(self, question: str, near: str | None = None, k: int | None = None) -> Answer:
         """Answer a question (the model, FAISS and SQLite run in a thread)."""
-        return await asyncio.to_thread(self.app.knowledge.ask, question, None, None, near)
+        return await asyncio.to_thread(self.app.knowledge.ask, question, k, None, near)
+
+    # -- access ------------------------------------------------------------------------------
+
+    def is_admin(self, user_id: int | None) -> bool:
+        """Whether the user is in ``SITREP_ADMINS``."""
+        return user_id is not None and user_id in self.app.settings.admins
+
+    def chat_allowed(self, chat_id: int) -> bool:
+        """Whether the chat may use the bot (an empty allow-list lets every chat in)."""
+        allowed = self.app.settings.allowed_chats
+        return not allowed or chat_id in allowed
+
+    def require_admin(self, user_id: int | None) -> None:
+        if not self.is_admin(user_id):
+            raise NotAllowed("this command is for the bot's admins only")
+
+    # -- watches and settings ----------------------------------------------------------------
+
+    async def watch(self, chat_id: int, text: str) -> WatchOutcome:
+        """``/watch PLACE [KM] [KEYWORDS]``."""
+        return await asyncio.to_thread(self.app.watching.watch, chat_id, text, utcnow())
+
+    async def watch_place(
+        self, chat_id: int, geonameid: int, radius_km: float | None, keywords: tuple[str, ...]
+    ) -> Watch:
+        """A watch of a place picked from buttons."""
+        return await asyncio.to_thread(
+            self.app.watching.add_by_id, chat_id, geonameid, radius_km, keywords, utcnow()
+        )
+
+    async def watch_point(self, chat_id: int, lat: float, lon: float, radius_km: float) -> Watch:
+        """A watch of a shared location."""
+        return await asyncio.to_thread(
+            self.app.watching.add, chat_id, (lat, lon), radius_km, (), utcnow()
+        )
+
+    async def watches(self, chat_id: int) -> list[Watch]:
+        """The chat's watches."""
+        return await asyncio.to_thread(self.app.chats.watches, chat_id)
+
+    async def unwatch(self, chat_id: int, watch_id: int) -> Watch | None:
+        """Remove one watch of the chat."""
+        return await asyncio.to_thread(self.app.chats.remove_watch, chat_id, watch_id)
+
+    async def settings(
+        self,
+        chat_id: int,
+        digest_time: str | None = None,
+        timezone: str | None = None,
+        instant: bool | None = None,
+    ) -> ChatSettings:
+        """Read or change the chat's digest time, timezone and instant mode."""
+        return await asyncio.to_thread(
+            self.app.watching.settings, chat_id, utcnow(), digest_time, timezone, instant
+        )
+
+    async def digest_now(self, chat_id: int) -> DeliveryReport:
+        """/digest: send what the chat is owed now."""
+        return await self.digests.send_now(chat_id)
+
+    async def unblock(self, chat_id: int) -> None:
+        """A chat that had blocked the bot wrote again: its watches resume."""
+        chat = await asyncio.to_thread(self.app.chats.get_chat, chat_id)
+        if chat is not None and chat.blocked:
+            await asyncio.to_thread(self.app.chats.update_chat, chat_id, blocked=False)
+
+    # -- sources and admin -------------------------------------------------------------------
+
+    async def feeds(self) -> list[Feed]:
+        """The followed feeds."""
+        return await asyncio.to_thread(self.app.chats.feeds)
+
+    async def add_feed(self, user_id: int | None, url: str) -> bool:
+        """/addfeed (admins): follow a feed; it is polled on the next feed tick."""
+        self.require_admin(user_id)
+        url = url.strip()
+        if not url.startswith(("http://", "https://")):
+            raise QueryError(f"not a feed address: {url!r} (send an http:// or https:// URL)")
+        if not self.app.settings.telegram_allow_private_urls:
+            await asyncio.to_thread(check_public_url, url)
+        return await asyncio.to_thread(self.app.chats.add_feed, url, "chat", user_id, utcnow())
+
+    async def remove_feed(self, user_id: int | None, url: str) -> bool:
+        """/removefeed (admins)."""
+        self.require_admin(user_id)
+        return await asyncio.to_thread(self.app.chats.remove_feed, url)
+
+    async def ingest_url(self, user_id: int | None, url: str) -> IngestReport:
+        """/ingest (admins): fetch one URL (public addresses only) and ingest it."""
+        self.require_admin(user_id)
+        return await asyncio.to_thread(self.app.ingest_url, url.strip())
+
+    async def stats(self, user_id: int | None) -> IndexStats:
+        """/stats (admins)."""
+        self.require_admin(user_id)
+        return await asyncio.to_thread(self.app.knowledge.stats)
+
+    async def poll_feeds(self) -> list[PollOutcome]:
+        """The feed job: poll the due feeds and ingest what is new."""
+        return await asyncio.to_thread(self.app.feeds.poll_due)

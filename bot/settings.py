@@ -80,6 +80,25 @@ class Settings:
 
     telegram_token: Secret | None = None
     telegram_api_url: str = "https://api.telegram.org"
+    # Fetch URLs sent from chats (/ingest, /addfeed) even when they resolve to private
+    # addresses; off by default, so chat users cannot reach the bot's own network.
+    telegram_allow_private_urls: bool = False
+
+    # Telegram user ids that may use the admin commands; chats that may use the bot (empty:
+    # every chat).
+    admins: tuple[int, ...] = ()
+    allowed_chats: tuple[int, ...] = ()
+
+    # Webhook mode: set the public HTTPS URL Telegram posts updates to.
+    webhook_url: str = ""
+    webhook_secret: Secret | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+
+    digest_tick_s: float = 60.0
+    feeds_file: Path = PROJECT_CONFIG.parent / "feeds.toml"
+    feeds_interval_min: float = 15.0
+    feeds_tick_s: float = 60.0
 
     def __post_init__(self) -> None:
         positive = [f.name for f in fields(self) if f.type in ("int", "float")]
@@ -167,6 +186,11 @@ def apply_offline_mode(settings: Settings) -> None:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
+def apply_telegram_env() -> None:
+    """python-telegram-bot v22: durations as timedelta (its announced default), not seconds."""
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
@@ -216,6 +240,8 @@ def _coerce(name: str, hint: Any, raw: Any, where: str) -> Any:
             return Secret(str(raw)) if str(raw) else None
         if typing.get_origin(kind) is tuple:
             items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
+            if typing.get_args(kind)[0] is int:
+                return tuple(int(str(i).strip()) for i in items if str(i).strip())
             return tuple(str(i).strip().upper() for i in items if str(i).strip())
         return str(raw)
     except (TypeError, ValueError) as exc:

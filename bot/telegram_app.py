@@ -1,21 +1,33 @@
-"""Telegram wiring: the python-telegram-bot Application, its handlers and its safety nets."""
+"""Telegram wiring: the python-telegram-bot Application, its jobs, handlers and safety nets."""
 
 from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
+from urllib.parse import urlsplit
 
-from telegram import BotCommand
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram import Bot, BotCommand
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
+from bot.errors import ChatBlocked, ChatMoved, SendFailed
+from bot.feeds import read_feed_list
 from bot.service import Service
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, apply_telegram_env
 
 log = logging.getLogger(__name__)
 
 COMMANDS = (
     BotCommand("ask", "ask what happened, e.g. /ask shelling near Siversk"),
     BotCommand("near", "what happened near a place: /near Bakhmut 20"),
+    BotCommand("watch", "get a digest about a place: /watch Bakhmut 20 [keywords]"),
+    BotCommand("watches", "the places this chat watches"),
+    BotCommand("unwatch", "stop watching a place"),
+    BotCommand("digest", "send the pending digest now"),
+    BotCommand("settings", "digest time, timezone, instant alerts"),
+    BotCommand("sources", "the feeds being followed"),
     BotCommand("help", "what this bot does, with examples"),
 )
 
@@ -35,20 +47,85 @@ class RedactToken(logging.Filter):
         return True
 
 
-def build_telegram(service: Service, settings: Settings, token: str | None = None) -> Application:  # type: ignore[type-arg]
-    """The Application, wired to ``service``; ``token`` defaults to the setting."""
-    secret = token or (settings.telegram_token.get() if settings.telegram_token else None)
-    if not secret:
-        raise SettingsError("SITREP_TELEGRAM_TOKEN is not set")
+class TelegramNotifier:
+    """Sends digests through the bot; Telegram's errors become the delivery error tree."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, chat_id: int, html: str) -> int:
+        """Send one HTML message (the rate limiter paces it and waits out 429s)."""
+        try:
+            message = await self.bot.send_message(
+                chat_id, html, parse_mode=ParseMode.HTML, disable_web_page_preview=True
+            )
+        except Forbidden as exc:
+            raise ChatBlocked(str(exc)) from exc
+        except ChatMigrated as exc:
+            raise ChatMoved(exc.new_chat_id) from exc
+        except BadRequest as exc:
+            # Our message was refused as it is; logged loudly, kept pending, not marked sent.
+            log.error("Telegram refused a digest for chat %d: %s", chat_id, exc)
+            raise SendFailed(str(exc)) from exc
+        except (RetryAfter, NetworkError) as exc:  # NetworkError covers timeouts and 5xx
+            raise SendFailed(str(exc)) from exc
+        return message.message_id
+
+
+def _protect_token(secret: str) -> None:
     redact = RedactToken(secret)
-    for name in ("httpx", "telegram", "telegram.ext", __name__):
+    for name in ("httpx", "telegram", "telegram.ext", "apscheduler", __name__):
         logging.getLogger(name).addFilter(redact)
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
+
+
+async def _digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    service: Service = context.application.bot_data["service"]
+    for report in await service.digests.tick():
+        log.info("digest for chat %d: %s (%d items)", report.chat_id, report.status, report.items)
+
+
+async def _feed_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    service: Service = context.application.bot_data["service"]
+    for outcome in await service.poll_feeds():
+        log.info("feed %s: %s (%d new)", outcome.url, outcome.status, outcome.added)
+
+
+def build_telegram(service: Service, settings: Settings, token: str | None = None) -> Application:  # type: ignore[type-arg]
+    """The Application, wired to ``service``; ``token`` defaults to the setting.
+
+    Jobs (the digest tick and feed polling) are made here from settings; what they act on
+    lives in SQLite, so a restart loses nothing.
+    """
+    apply_telegram_env()
+    secret = token or (settings.telegram_token.get() if settings.telegram_token else None)
+    if not secret:
+        raise SettingsError("SITREP_TELEGRAM_TOKEN is not set")
+    _protect_token(secret)
     api = settings.telegram_api_url.rstrip("/")
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
         await application.bot.set_my_commands(list(COMMANDS))
+        service.connect(TelegramNotifier(application.bot))
+        service.app.feeds.follow(read_feed_list(settings.feeds_file))
+        jobs = application.job_queue
+        assert jobs is not None
+        once = {"max_instances": 1, "coalesce": True}
+        jobs.run_repeating(
+            _digest_job,
+            timedelta(seconds=settings.digest_tick_s),
+            first=1.0,
+            name="digests",
+            job_kwargs=once,
+        )
+        jobs.run_repeating(
+            _feed_job,
+            timedelta(seconds=settings.feeds_tick_s),
+            first=2.0,
+            name="feeds",
+            job_kwargs=once,
+        )
 
     application = (
         ApplicationBuilder()
@@ -65,3 +142,22 @@ def build_telegram(service: Service, settings: Settings, token: str | None = Non
 
     register(application)
     return application
+
+
+def run(service: Service, settings: Settings) -> None:
+    """Run the bot on Telegram until stopped: a webhook if one is set, else long polling."""
+    application = build_telegram(service, settings)
+    if settings.webhook_url:
+        secret = settings.webhook_secret.get() if settings.webhook_secret else None
+        if not secret:
+            raise SettingsError("SITREP_WEBHOOK_SECRET is required with SITREP_WEBHOOK_URL")
+        path = urlsplit(settings.webhook_url).path.strip("/")
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=path,
+            webhook_url=settings.webhook_url,
+            secret_token=secret,
+        )
+    else:
+        application.run_polling()

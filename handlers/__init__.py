@@ -2,17 +2,57 @@
 
 from __future__ import annotations
 
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
-from handlers import ask, errors, start
+from handlers import access, ask, errors, settings, sources, start, watch
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Attach every handler to the application."""
-    application.add_handler(CommandHandler(["start", "help"], start.start))
-    application.add_handler(CommandHandler("ask", ask.ask))
-    application.add_handler(CommandHandler("near", ask.near))
+    application.add_handler(TypeHandler(Update, access.gate), group=-1)
+    commands = {
+        ("start", "help"): start.start,
+        ("ask",): ask.ask,
+        ("near",): ask.near,
+        ("watch",): watch.watch,
+        ("watches",): watch.watches,
+        ("unwatch",): watch.unwatch,
+        ("digest",): settings.digest,
+        ("settings",): settings.settings,
+        ("sources",): sources.sources,
+        ("addfeed",): sources.addfeed,
+        ("removefeed",): sources.removefeed,
+        ("ingest",): sources.ingest,
+        ("stats",): sources.stats,
+    }
+    for names, callback in commands.items():
+        application.add_handler(CommandHandler(list(names), callback))
+    buttons = {
+        r"^more:\d+:\d+$": ask.more,
+        r"^pick:\d+:\d+$": ask.pick,
+        r"^wpick:\d+:\d+$": watch.picked,
+        r"^wl:-?[\d.]+:-?[\d.]+:\d+$": watch.watch_point,
+        r"^uw:\d+$": watch.unwatch_pressed,
+        r"^instant:[01]$": settings.instant_pressed,
+        r"^rf:\d+$": sources.removefeed_pressed,
+    }
+    for pattern, callback in buttons.items():
+        application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    application.add_handler(MessageHandler(filters.LOCATION, watch.location))
+    text = filters.TEXT & ~filters.COMMAND
+    application.add_handler(MessageHandler(text & filters.ChatType.PRIVATE, ask.plain))
     application.add_handler(
-        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, ask.plain)
+        MessageHandler(
+            text & filters.ChatType.GROUPS & (filters.Entity("mention") | filters.REPLY),
+            ask.addressed,
+        )
     )
     application.add_error_handler(errors.on_error)

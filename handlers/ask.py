@@ -1,33 +1,94 @@
-"""/ask, /near and plain questions: cited passages."""
+"""/ask, /near, plain questions, questions to the bot in groups, and their buttons."""
 
 from __future__ import annotations
 
+import re
+
 from telegram import Update
+from telegram.constants import MessageEntityType
 from telegram.ext import ContextTypes
 
-from handlers.common import reply_answer, service_of, typing
+from handlers.common import ids, page_markup, recall, reply_answer, service_of, typing
+
+
+async def _answer(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: str, near: str | None = None
+) -> None:
+    await typing(update, context)
+    service = service_of(context)
+    answer = await service.ask(question, near=near, k=service.app.settings.ask_max_k)
+    await reply_answer(update, context, answer, question)
 
 
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/ask QUESTION."""
-    await typing(update, context)
-    answer = await service_of(context).ask(" ".join(context.args or []))
-    await reply_answer(update, answer)
+    await _answer(update, context, " ".join(context.args or []))
 
 
 async def near(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/near PLACE [KM]: what happened near a place."""
-    await typing(update, context)
     words = context.args or []
     radius = f" within {words[-1]} km" if len(words) > 1 and words[-1].isdigit() else ""
     place = " ".join(words[:-1] if radius else words)
-    answer = await service_of(context).ask(f"what happened near {place}{radius}")
-    await reply_answer(update, answer)
+    if not place:
+        _, _, message = ids(update)
+        await message.reply_html("Say which place: <code>/near Bakhmut 20</code>")
+        return
+    await _answer(update, context, f"what happened near {place}{radius}")
 
 
 async def plain(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Any text in a private chat is a question."""
-    assert update.effective_message is not None
-    await typing(update, context)
-    answer = await service_of(context).ask(update.effective_message.text or "")
-    await reply_answer(update, answer)
+    _, _, message = ids(update)
+    await _answer(update, context, message.text or "")
+
+
+async def addressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a group: a message that mentions the bot, or replies to it, is a question."""
+    _, _, message = ids(update)
+    me = context.bot.username
+    text = message.text or ""
+    mentioned = any(
+        e.type == MessageEntityType.MENTION and message.parse_entity(e).lower() == f"@{me}".lower()
+        for e in message.entities
+    )
+    reply = message.reply_to_message
+    to_bot = (
+        reply is not None and reply.from_user is not None and reply.from_user.id == context.bot.id
+    )
+    if not (mentioned or to_bot):
+        return  # group talk not meant for the bot
+    question = re.sub(rf"@{re.escape(me)}\b", " ", text, flags=re.IGNORECASE).strip()
+    await _answer(update, context, question)
+
+
+async def more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The "More" / "Back" buttons: show another page of an answer by editing the message."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, key, page = query.data.split(":")
+    pages = recall(context, key)
+    if not isinstance(pages, list) or not page.isdigit() or int(page) >= len(pages):
+        await query.answer("This answer has expired: ask again.", show_alert=True)
+        return
+    await query.answer()
+    await query.edit_message_text(
+        pages[int(page)],
+        parse_mode="HTML",
+        reply_markup=page_markup(int(key), int(page), len(pages)),
+        disable_web_page_preview=True,
+    )
+
+
+async def pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A place picked from the buttons of an ambiguous or unknown place: answer for it."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, key, geonameid = query.data.split(":")
+    question = recall(context, key)
+    if not isinstance(question, str):
+        await query.answer("This question has expired: ask again.", show_alert=True)
+        return
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    await _answer(update, context, question, near=geonameid)

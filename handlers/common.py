@@ -1,14 +1,18 @@
-"""What every handler needs: the service, and sending rendered answers."""
+"""What every handler needs: the service, "typing", replies, and choices behind buttons."""
 
 from __future__ import annotations
 
-from telegram import Update
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction
 from telegram.ext import ContextTypes
 
 from bot import render
 from bot.service import Service
-from index.models import Answer
+from index.models import Answer, Place
+
+_KEPT = 200  # answers and pending choices remembered per chat for buttons
 
 
 def service_of(context: ContextTypes.DEFAULT_TYPE) -> Service:
@@ -17,14 +21,81 @@ def service_of(context: ContextTypes.DEFAULT_TYPE) -> Service:
     return service
 
 
-async def reply_answer(update: Update, answer: Answer) -> None:
-    """Send an answer as one or more HTML messages, without link previews."""
-    assert update.effective_message is not None
-    for chunk in render.answer_html(answer):
-        await update.effective_message.reply_html(chunk, disable_web_page_preview=True)
+def ids(update: Update) -> tuple[int, int | None, Message]:
+    """(chat id, user id, message) of an update that carries a message."""
+    message = update.effective_message
+    assert message is not None and update.effective_chat is not None
+    user = update.effective_user
+    return update.effective_chat.id, user.id if user else None, message
 
 
 async def typing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show "typing" while the search runs."""
     if update.effective_chat is not None:
         await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
+
+
+def remember(context: ContextTypes.DEFAULT_TYPE, value: Any) -> int:
+    """Keep ``value`` for a later button press in this chat; returns its short key.
+
+    Kept in memory: after a restart an old button answers that it has expired.
+    """
+    store = context.chat_data if context.chat_data is not None else {}
+    kept: dict[int, Any] = store.setdefault("kept", {})
+    key = int(store.get("next_key", 1))
+    store["next_key"] = key + 1
+    kept[key] = value
+    for old in [k for k in kept if k <= key - _KEPT]:
+        del kept[old]
+    return key
+
+
+def recall(context: ContextTypes.DEFAULT_TYPE, key: str) -> Any:
+    """The value kept under ``key``, or None when it has expired."""
+    store = context.chat_data if context.chat_data is not None else {}
+    kept: dict[int, Any] = store.get("kept", {})
+    return kept.get(int(key)) if key.isdigit() else None
+
+
+def place_buttons(prefix: str, places: tuple[Place, ...]) -> InlineKeyboardMarkup:
+    """One button per place ("Fedorivka (Donetsk, UA)"), callback data ``prefix:geonameid``."""
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(p.label[:60], callback_data=f"{prefix}:{p.geonameid}")]
+            for p in places[:8]
+        ]
+    )
+
+
+def page_markup(key: int, page: int, pages: int) -> InlineKeyboardMarkup | None:
+    """Back / More buttons for page ``page`` of ``pages``."""
+    row = []
+    if page > 0:
+        row.append(InlineKeyboardButton("◂ Back", callback_data=f"more:{key}:{page - 1}"))
+    if page < pages - 1:
+        row.append(InlineKeyboardButton("More ▸", callback_data=f"more:{key}:{page + 1}"))
+    return InlineKeyboardMarkup([row]) if row else None
+
+
+async def reply_answer(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, answer: Answer, question: str
+) -> None:
+    """Send an answer: its first page with a "More" button, or buttons to pick the place."""
+    _, _, message = ids(update)
+    if answer.candidates or answer.suggestions:
+        key = remember(context, question)
+        intro = "Which one do you mean?" if answer.candidates else "Pick one to search there:"
+        text = "\n\n".join(render.answer_html(answer)) + f"\n\n{intro}"
+        places = answer.candidates or answer.suggestions
+        await message.reply_html(
+            text,
+            reply_markup=place_buttons(f"pick:{key}", places),
+            disable_web_page_preview=True,
+        )
+        return
+    per_page = service_of(context).app.settings.ask_top_k
+    pages = render.answer_pages(answer, per_page)
+    key = remember(context, pages) if len(pages) > 1 else 0
+    await message.reply_html(
+        pages[0], reply_markup=page_markup(key, 0, len(pages)), disable_web_page_preview=True
+    )

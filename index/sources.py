@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,6 +17,7 @@ import httpx
 
 from index.errors import SourceError
 from index.models import Article, IngestFailure
+from index.netguard import Resolver, check_public_url
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,9 @@ _HTML_SNIFF = re.compile(rb"<(!doctype html|html|head|body|p|div)[\s>]", re.IGNO
 _SENTENCE_END = re.compile(r"[.!?…](\s|$)")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 
+# Redirects followed by hand when every hop must be checked; otherwise httpx's own limit holds.
+MAX_REDIRECTS = 5
+
 
 @dataclass(frozen=True, slots=True)
 class FetchPolicy:
@@ -41,9 +45,32 @@ class FetchPolicy:
     user_agent: str = "Sitrep/0.1 (situation-monitoring bot)"
     # A feed item shorter than this is a summary: fetch the item's page for the full text.
     summary_words: int = 120
+    # URLs from chat users: refuse hosts off the public internet, at every redirect hop too,
+    # so a user cannot make the bot read its own machine, network or cloud metadata service.
+    public_only: bool = False
 
 
 Item = Article | IngestFailure
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPoll:
+    """One conditional GET of a feed: its items, or ``not_modified`` and none when unchanged.
+
+    ``etag`` and ``last_modified`` are the validators to send next time.
+    """
+
+    items: list[Item]
+    etag: str | None
+    last_modified: str | None
+    not_modified: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Download:
+    status: int
+    body: bytes
+    headers: httpx.Headers
 
 
 def is_url(target: str) -> bool:
@@ -57,9 +84,16 @@ class SourceReader:
     A failure of one target, file, line or feed item never stops the others.
     """
 
-    def __init__(self, client: httpx.Client, policy: FetchPolicy | None = None) -> None:
+    def __init__(
+        self,
+        client: httpx.Client,
+        policy: FetchPolicy | None = None,
+        resolve: Resolver | None = None,
+    ) -> None:
+        """``resolve`` looks host names up for ``policy.public_only``; default getaddrinfo."""
         self.client = client
         self.policy = policy or FetchPolicy()
+        self.resolve = resolve
 
     def expand(self, target: str) -> tuple[list[str], list[str]]:
         """The targets a path or URL stands for (a folder's files, recursively), and skips."""
@@ -119,23 +153,60 @@ class SourceReader:
 
     def fetch(self, url: str) -> tuple[bytes, str]:
         """GET ``url`` within the size and time limits: (body, content type)."""
-        headers = {"User-Agent": self.policy.user_agent}
+        got = self._get(url)
+        return got.body, got.headers.get("content-type", "")
+
+    def poll_feed(
+        self, url: str, etag: str | None = None, last_modified: str | None = None
+    ) -> FeedPoll:
+        """Read ``url`` as :meth:`read` does, unless the server says it is unchanged (HTTP 304).
+
+        ``etag`` and ``last_modified`` are the validators of the last poll. Raises SourceError
+        when the URL cannot be read; a feed item that fails is an IngestFailure among the items.
+        """
+        conditions = {}
+        if etag:
+            conditions["If-None-Match"] = etag
+        if last_modified:
+            conditions["If-Modified-Since"] = last_modified
+        got = self._get(url, conditions)
+        if got.status == 304:
+            # A 304 need not repeat the validators; the ones sent are still current then.
+            return FeedPoll(
+                items=[],
+                etag=got.headers.get("etag") or etag,
+                last_modified=got.headers.get("last-modified") or last_modified,
+                not_modified=True,
+            )
+        items = list(self._read_body(got.body, got.headers.get("content-type", ""), url))
+        return FeedPoll(
+            items=items,
+            etag=got.headers.get("etag"),
+            last_modified=got.headers.get("last-modified"),
+            not_modified=False,
+        )
+
+    def _get(self, url: str, conditions: Mapping[str, str] | None = None) -> _Download:
+        """GET within the limits; with ``public_only``, each hop is checked before it is made."""
+        headers = {**(conditions or {}), "User-Agent": self.policy.user_agent}
+        guard = self.policy.public_only
         try:
-            with self.client.stream(
-                "GET", url, headers=headers, timeout=self.policy.timeout, follow_redirects=True
-            ) as response:
-                if response.status_code >= 400:
-                    raise SourceError(f"HTTP {response.status_code} {response.reason_phrase}")
-                declared = int(response.headers.get("content-length") or 0)
-                if declared > self.policy.max_bytes:
-                    raise SourceError(_too_large(declared, self.policy.max_bytes))
-                chunks, total = [], 0
-                for chunk in response.iter_bytes():
-                    total += len(chunk)
-                    if total > self.policy.max_bytes:
-                        raise SourceError(_too_large(total, self.policy.max_bytes))
-                    chunks.append(chunk)
-                return b"".join(chunks), response.headers.get("content-type", "")
+            for hop in range(MAX_REDIRECTS + 1):
+                if guard:
+                    self._check_public(url, redirected=hop > 0)
+                with self.client.stream(
+                    "GET",
+                    url,
+                    headers=headers,
+                    timeout=self.policy.timeout,
+                    follow_redirects=not guard,
+                ) as response:
+                    # Set only when httpx did not follow: the next hop, to be checked first.
+                    if response.next_request is not None:
+                        url = str(response.next_request.url)
+                        continue
+                    return self._receive(response)
+            raise SourceError(f"too many redirects (more than {MAX_REDIRECTS})")
         except httpx.TimeoutException as exc:
             raise SourceError(f"timed out after {self.policy.timeout:g} s") from exc
         except httpx.ConnectError as exc:
@@ -143,8 +214,32 @@ class SourceReader:
         except httpx.HTTPError as exc:
             raise SourceError(f"download failed: {exc}") from exc
 
+    def _check_public(self, url: str, redirected: bool) -> None:
+        try:
+            check_public_url(url, self.resolve)
+        except SourceError as exc:
+            if redirected:
+                raise SourceError(f"{exc} (the server redirected to {url})") from exc
+            raise
+
+    def _receive(self, response: httpx.Response) -> _Download:
+        if response.status_code >= 400:
+            raise SourceError(f"HTTP {response.status_code} {response.reason_phrase}")
+        declared = int(response.headers.get("content-length") or 0)
+        if declared > self.policy.max_bytes:
+            raise SourceError(_too_large(declared, self.policy.max_bytes))
+        chunks, total = [], 0
+        for chunk in response.iter_bytes():
+            total += len(chunk)
+            if total > self.policy.max_bytes:
+                raise SourceError(_too_large(total, self.policy.max_bytes))
+            chunks.append(chunk)
+        return _Download(response.status_code, b"".join(chunks), response.headers)
+
     def _read_url(self, url: str) -> Iterator[Item]:
-        body, ctype = self.fetch(url)
+        yield from self._read_body(*self.fetch(url), url)
+
+    def _read_body(self, body: bytes, ctype: str, url: str) -> Iterator[Item]:
         if not body.strip():
             raise SourceError("the server sent an empty page")
         kind = ctype.split(";")[0].strip().lower()

@@ -385,6 +385,16 @@ class Store:
         with self._lock:
             return [(int(r[0]), int(r[1])) for r in self._db.execute(sql, args)]
 
+    def mentioned_between(self, after_id: int, upto_id: int) -> list[int]:
+        """Ids of passages in (after_id, upto_id] that name at least one place, in id order."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT DISTINCT passage_id FROM mentions WHERE passage_id > ? AND passage_id <= ? "
+                "ORDER BY passage_id",
+                (after_id, upto_id),
+            ).fetchall()
+        return [int(r[0]) for r in rows]
+
     def mention_version(self) -> tuple[int, int]:
         """Changes whenever mentions are added or replaced (for caches of place positions)."""
         with self._lock:

@@ -1,0 +1,160 @@
+"""Digest delivery: find what each chat is owed, send it, record it once Telegram accepted it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot import render
+from bot.chats import ChatSettings, ChatStore, utcnow
+from bot.digest import Digest, build_digest, is_due, match_watches
+from bot.errors import ChatBlocked, ChatMoved, SendFailed
+from index.models import Citation
+from index.store import Store
+
+log = logging.getLogger(__name__)
+
+_LOAD_CHUNK = 2000  # passages per SQL query when loading new passages
+
+
+class Notifier(Protocol):
+    """Sends one HTML message to a chat; returns its message id.
+
+    Raises :class:`ChatBlocked`, :class:`ChatMoved` or :class:`SendFailed`.
+    """
+
+    async def send(self, chat_id: int, html: str) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """What one digest run did for one chat."""
+
+    chat_id: int
+    status: str  # "sent", "nothing new", "blocked", "failed", "dry run"
+    items: int = 0
+    messages: int = 0
+    texts: tuple[str, ...] = ()  # the rendered messages (all of them on a dry run)
+
+
+class Digests:
+    """Builds digests from the database and delivers them exactly once per chat and passage.
+
+    Matching reads the store, so articles written by another process (``sitrep ingest`` from
+    cron) are found like any other. An item is recorded as delivered only after the message
+    carrying it was accepted; the chat's cursor moves only when every message went out, so a
+    failure midway leaves the rest pending for the next tick, and what was sent is not resent.
+    """
+
+    def __init__(
+        self,
+        chats: ChatStore,
+        store: Store,
+        notifier: Notifier | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.chats = chats
+        self.store = store
+        self.notifier = notifier
+        self.clock = clock
+        self._lock = asyncio.Lock()  # one delivery run at a time: a tick and /digest never race
+
+    # -- blocking steps (run in a worker thread) ---------------------------------------------
+
+    def pending(self, chats: Sequence[ChatSettings]) -> tuple[dict[int, Digest], int]:
+        """Each chat's digest of passages not yet delivered, and the last passage id considered."""
+        upto = self.store.max_passage_id()
+        if not chats:
+            return {}, upto
+        lowest = min(c.cursor for c in chats)
+        ids = self.store.mentioned_between(lowest, upto)
+        passages = self._load(ids)
+        wanted = {c.chat_id for c in chats}
+        watches = [w for w in self.chats.watches() if w.chat_id in wanted]
+        matches = match_watches(watches, passages)
+        out: dict[int, Digest] = {}
+        for chat in chats:
+            found = [m for m in matches.get(chat.chat_id, []) if m.passage_id > chat.cursor]
+            ids_found = [m.passage_id for m in found]
+            delivered = self.chats.delivered(chat.chat_id, ids_found)
+            vectors = self.store.vectors([i for i in ids_found if i not in delivered])
+            out[chat.chat_id] = build_digest(
+                chat.chat_id, found, passages, vectors, delivered, after=chat.cursor
+            )
+        return out, upto
+
+    def _load(self, ids: Sequence[int]) -> dict[int, Citation]:
+        out: dict[int, Citation] = {}
+        for start in range(0, len(ids), _LOAD_CHUNK):
+            chunk = list(ids[start : start + _LOAD_CHUNK])
+            found = self.store.citations(chunk)
+            places = self.store.mentions(chunk)
+            for pid, (passage, article) in found.items():
+                out[pid] = Citation(article, passage, tuple(places.get(pid, ())))
+        return out
+
+    # -- delivery ----------------------------------------------------------------------------
+
+    async def tick(self) -> list[DeliveryReport]:
+        """Send every chat whose digest is due (or that is in instant mode) what it is owed."""
+        async with self._lock:
+            now = self.clock()
+            chats = await asyncio.to_thread(self.chats.chats_with_watches)
+            due = [c for c in chats if c.instant or is_due(c, now)]
+            if not due:
+                return []
+            digests, upto = await asyncio.to_thread(self.pending, due)
+            return [await self._deliver(chat, digests[chat.chat_id], upto, now) for chat in due]
+
+    async def send_now(self, chat_id: int, dry_run: bool = False) -> DeliveryReport:
+        """/digest and ``sitrep digest``: what the chat is owed, now; a dry run marks nothing."""
+        async with self._lock:
+            now = self.clock()
+            chat = await asyncio.to_thread(
+                self.chats.chat, chat_id, now, self.store.max_passage_id()
+            )
+            digests, upto = await asyncio.to_thread(self.pending, [chat])
+            digest = digests[chat_id]
+            if dry_run:
+                texts = tuple(text for text, _ in render.digest_messages(digest))
+                return DeliveryReport(chat_id, "dry run", len(digest.items), len(texts), texts)
+            return await self._deliver(chat, digest, upto, now, scheduled=False)
+
+    async def _deliver(
+        self, chat: ChatSettings, digest: Digest, upto: int, now: datetime, scheduled: bool = True
+    ) -> DeliveryReport:
+        chat_id = chat.chat_id
+        due = scheduled and not chat.instant
+        if not digest.items:
+            await asyncio.to_thread(self.chats.finish_digest, chat_id, upto, now, due)
+            return DeliveryReport(chat_id, "nothing new")
+        if self.notifier is None:
+            raise SendFailed("no way to send messages: the bot is not running")
+        sent: list[str] = []
+        items = 0
+        for text, ids in render.digest_messages(digest):
+            try:
+                try:
+                    message_id = await self.notifier.send(chat_id, text)
+                except ChatMoved as moved:
+                    new_id = moved.new_chat_id
+                    log.info("chat %d moved to %d; its watches move with it", chat_id, new_id)
+                    await asyncio.to_thread(self.chats.migrate_chat, chat_id, moved.new_chat_id)
+                    chat_id = moved.new_chat_id
+                    message_id = await self.notifier.send(chat_id, text)
+            except ChatBlocked:
+                log.warning("chat %d blocked the bot: its watches are paused", chat_id)
+                await asyncio.to_thread(self.chats.update_chat, chat_id, blocked=True)
+                return DeliveryReport(chat_id, "blocked", items, len(sent), tuple(sent))
+            except SendFailed as exc:
+                log.warning("digest for chat %d held back, will retry: %s", chat_id, exc)
+                return DeliveryReport(chat_id, "failed", items, len(sent), tuple(sent))
+            await asyncio.to_thread(self.chats.record_delivery, chat_id, ids, message_id, now)
+            sent.append(text)
+            items += len(ids)
+        await asyncio.to_thread(self.chats.finish_digest, chat_id, upto, now, due)
+        return DeliveryReport(chat_id, "sent", items, len(sent), tuple(sent))

@@ -1,0 +1,115 @@
+"""Feed polling: fetch followed feeds when due (conditionally), ingest what is new, back off."""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from bot.chats import ChatStore, Feed, utcnow
+from index.errors import SourceError
+from index.knowledge import KnowledgeBase
+from index.models import IngestReport
+from index.sources import FeedPoll, SourceReader
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class PollOutcome:
+    """One feed's poll: new articles, nothing changed, or why it failed."""
+
+    url: str
+    status: str  # "new", "not modified", "failed"
+    added: int = 0
+    error: str | None = None
+
+
+def read_feed_list(path: Path) -> list[str]:
+    """The URLs of ``config/feeds.toml`` (``feeds = ["https://...", ...]``); none if absent."""
+    if not path.exists():
+        return []
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SourceError(f"cannot read the feed list {path}: {exc}") from exc
+    urls = data.get("feeds", [])
+    if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
+        raise SourceError(f'{path}: `feeds` must be a list of URLs, like feeds = ["https://..."]')
+    return [u.strip() for u in urls if u.strip()]
+
+
+def backoff(interval: timedelta, failures: int) -> timedelta:
+    """The wait before polling a feed again after ``failures`` failures in a row (doubling)."""
+    wait: timedelta = interval * (2 ** min(failures, 16))
+    return min(wait, max(MAX_BACKOFF, interval))
+
+
+class FeedPoller:
+    """Polls the feeds of the chat store on their schedule and ingests new articles."""
+
+    def __init__(
+        self,
+        chats: ChatStore,
+        knowledge: KnowledgeBase,
+        reader: SourceReader,
+        interval: timedelta,
+        workers: int = 8,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.chats = chats
+        self.knowledge = knowledge
+        self.reader = reader
+        self.interval = interval
+        self.workers = workers
+        self.clock = clock
+
+    def follow(self, urls: Sequence[str], origin: str = "config") -> int:
+        """Add feeds (from the config file at start); returns how many were new."""
+        now = self.clock()
+        return sum(self.chats.add_feed(url, origin, None, now) for url in urls)
+
+    def due(self, now: datetime) -> list[Feed]:
+        """Feeds never polled, or whose next poll time has come."""
+        return [f for f in self.chats.feeds() if f.next_poll is None or f.next_poll <= now]
+
+    def poll_due(self) -> list[PollOutcome]:
+        """Fetch every due feed (in parallel), then ingest the new items (one at a time)."""
+        now = self.clock()
+        feeds = self.due(now)
+        if not feeds:
+            return []
+
+        def fetch(feed: Feed) -> FeedPoll | SourceError:
+            try:
+                return self.reader.poll_feed(feed.url, feed.etag, feed.last_modified)
+            except SourceError as exc:
+                return exc
+
+        with ThreadPoolExecutor(max_workers=min(self.workers, len(feeds))) as pool:
+            polled = list(pool.map(fetch, feeds))
+        return [self._record(feed, got, now) for feed, got in zip(feeds, polled, strict=True)]
+
+    def _record(self, feed: Feed, got: FeedPoll | SourceError, now: datetime) -> PollOutcome:
+        if isinstance(got, SourceError):
+            wait = backoff(self.interval, feed.failures + 1)
+            log.warning("feed %s failed (%d in a row): %s", feed.url, feed.failures + 1, got)
+            self.chats.record_poll(feed.url, now, now + wait, error=str(got))
+            return PollOutcome(feed.url, "failed", error=str(got))
+        next_poll = now + self.interval
+        if got.not_modified:
+            self.chats.record_poll(feed.url, now, next_poll, got.etag, got.last_modified)
+            return PollOutcome(feed.url, "not modified")
+        report = self.knowledge.ingest(got.items, IngestReport())
+        for failure in report.failures:
+            log.info("feed %s: %s: %s", feed.url, failure.where, failure.reason)
+        self.chats.record_poll(
+            feed.url, now, next_poll, got.etag, got.last_modified, articles=report.added
+        )
+        return PollOutcome(feed.url, "new", report.added)

@@ -1,0 +1,130 @@
+"""/watch, /watches, /unwatch, a shared location, and their buttons."""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from bot import render
+from bot.watching import WatchRequest
+from handlers.common import ids, place_buttons, recall, remember, service_of
+
+_POINT_RADII = (5, 15, 30)
+
+
+async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/watch PLACE [KM] [KEYWORDS]."""
+    chat_id, _, message = ids(update)
+    text = " ".join(context.args or [])
+    if not text:
+        await message.reply_html(
+            "Say what to watch: <code>/watch Bakhmut 20</code> or "
+            "<code>/watch Kupiansk 15 drones</code>. You can also share a location."
+        )
+        return
+    outcome = await service_of(context).watch(chat_id, text)
+    if outcome.watch is not None:
+        await message.reply_html(render.watch_html(outcome.watch))
+        return
+    key = remember(context, outcome.request)
+    if outcome.candidates:
+        await message.reply_html(
+            f"Several places are called <b>{html.escape(outcome.request.place)}</b>. "
+            "Which one?",
+            reply_markup=place_buttons(f"wpick:{key}", outcome.candidates),
+        )
+    elif outcome.suggestions:
+        await message.reply_html(
+            f"I don't know <b>{html.escape(outcome.request.place)}</b>. Did you mean:",
+            reply_markup=place_buttons(f"wpick:{key}", outcome.suggestions),
+        )
+    else:
+        await message.reply_html(
+            f"I don't know a place called <b>{html.escape(outcome.request.place)}</b>. "
+            "Check the spelling, or share its location."
+        )
+
+
+async def picked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A place picked for /watch from buttons."""
+    query = update.callback_query
+    assert query is not None and query.data is not None and update.effective_chat is not None
+    _, key, geonameid = query.data.split(":")
+    request = recall(context, key)
+    if not isinstance(request, WatchRequest):
+        await query.answer("This choice has expired: send /watch again.", show_alert=True)
+        return
+    made = await service_of(context).watch_place(
+        update.effective_chat.id, int(geonameid), request.radius_km, request.keywords
+    )
+    await query.answer()
+    await query.edit_message_text(render.watch_html(made), parse_mode="HTML")
+
+
+async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A shared location pin: offer to watch that point."""
+    _, _, message = ids(update)
+    assert message.location is not None
+    lat, lon = round(message.location.latitude, 4), round(message.location.longitude, 4)
+    buttons = [
+        InlineKeyboardButton(f"{km} km", callback_data=f"wl:{lat}:{lon}:{km}")
+        for km in _POINT_RADII
+    ]
+    await message.reply_html(
+        f"Watch this point ({lat}, {lon})? Pick a radius:",
+        reply_markup=InlineKeyboardMarkup([buttons]),
+    )
+
+
+async def watch_point(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The radius picked for a shared location."""
+    query = update.callback_query
+    assert query is not None and query.data is not None and update.effective_chat is not None
+    _, lat, lon, km = query.data.split(":")
+    made = await service_of(context).watch_point(
+        update.effective_chat.id, float(lat), float(lon), float(km)
+    )
+    await query.answer()
+    await query.edit_message_text(render.watch_html(made), parse_mode="HTML")
+
+
+async def watches(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/watches."""
+    chat_id, _, message = ids(update)
+    await message.reply_html(render.watches_html(await service_of(context).watches(chat_id)))
+
+
+async def unwatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/unwatch: buttons for each watch (or /unwatch NAME)."""
+    chat_id, _, message = ids(update)
+    service = service_of(context)
+    found = await service.watches(chat_id)
+    if not found:
+        await message.reply_html("This chat watches nothing.")
+        return
+    name = " ".join(context.args or []).casefold()
+    named = [w for w in found if name and w.name.casefold() == name]
+    if len(named) == 1:
+        await service.unwatch(chat_id, named[0].id)
+        await message.reply_html(f"Stopped watching <b>{html.escape(named[0].title)}</b>.")
+        return
+    keyboard = [
+        [InlineKeyboardButton(w.title[:60], callback_data=f"uw:{w.id}")] for w in found[:50]
+    ]
+    await message.reply_html("Stop watching which?", reply_markup=InlineKeyboardMarkup(keyboard))
+
+
+async def unwatch_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A watch picked to remove."""
+    query = update.callback_query
+    assert query is not None and query.data is not None and update.effective_chat is not None
+    removed = await service_of(context).unwatch(update.effective_chat.id, int(query.data[3:]))
+    await query.answer()
+    text = (
+        f"Stopped watching <b>{html.escape(removed.title)}</b>."
+        if removed
+        else "That watch was already removed."
+    )
+    await query.edit_message_text(text, parse_mode="HTML")

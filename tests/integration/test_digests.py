@@ -1,0 +1,188 @@
+"""Watch -> ingest -> digest through the application, with a scripted notifier: every item
+arrives once, across failures, restarts, blocked and migrated chats."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.app import App, build_app
+from bot.delivery import Digests
+from bot.errors import ChatBlocked, ChatMoved, SendFailed
+from conftest import write_jsonl
+from index.embeddings import HashEmbedder
+from index.gazetteer import Gazetteer
+
+
+class ScriptedNotifier:
+    """Accepts messages, or fails as scripted: a list of exceptions used up in order."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, str]] = []
+        self.failures: list[Exception | None] = []
+
+    async def send(self, chat_id: int, html: str) -> int:
+        if self.failures:
+            failure = self.failures.pop(0)
+            if failure is not None:
+                raise failure
+        self.sent.append((chat_id, html))
+        return len(self.sent)
+
+    def texts(self, chat_id: int) -> str:
+        return "\n".join(text for cid, text in self.sent if cid == chat_id)
+
+
+def article(n: int, text: str, source: str = "Outlet") -> dict[str, object]:
+    return {
+        "url": f"https://news.example/{n}",
+        "title": f"Report {n}",
+        "published": f"2026-11-{10 + n % 10:02d}T09:00:00Z",
+        "source": source,
+        "text": text,
+    }
+
+
+SOLEDAR = (
+    "Overnight shelling damaged the water station in Soledar, the regional administration "
+    "said on Tuesday. Crews from Kramatorsk were sent to restore the supply; residents were "
+    "asked to keep water in reserve for several days."
+)
+KUPIANSK = (
+    "In Kupiansk, a drone hit a warehouse near the railway station, officials said. No one "
+    "was hurt. Repairs of the power line to the district are expected to take a week."
+)
+ODESA = (
+    "The port of Odesa handled more grain this month than last, the port authority said, "
+    "despite repeated air raid alerts along the coast."
+)
+
+
+WORDS = (
+    "bridge school depot market clinic tower road field bakery station mine farm hospital "
+    "church stadium library garage warehouse pipeline substation factory dormitory kiosk"
+).split()
+
+
+def distinct_report(n: int, place: str) -> str:
+    """A report about ``place`` that shares no long phrase with the other numbered reports."""
+    rng = random.Random(n)
+    words = " ".join(rng.choice(WORDS) for _ in range(40))
+    return f"Report {n} from {place}: damage to the {words}, officials said."
+
+
+@pytest.fixture
+def notifier() -> ScriptedNotifier:
+    return ScriptedNotifier()
+
+
+@pytest.fixture
+def digests(fast_app: App, notifier: ScriptedNotifier) -> Digests:
+    return Digests(fast_app.chats, fast_app.knowledge.store, notifier)
+
+
+def ingest(app: App, tmp_path: Path, *records: dict[str, object]) -> None:
+    path = write_jsonl(tmp_path / f"batch{len(list(tmp_path.iterdir()))}.jsonl", list(records))
+    report = app.ingest([str(path)])
+    assert report.added == len(records), report
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def test_a_nearby_village_arrives_once(
+    fast_app: App, digests: Digests, notifier: ScriptedNotifier, tmp_path: Path
+) -> None:
+    ingest(fast_app, tmp_path, article(1, SOLEDAR))  # before the watch: not reported
+    outcome = fast_app.watching.watch(7, "Bakhmut 20", now())
+    assert outcome.watch is not None and outcome.watch.name == "Bakhmut"
+    ingest(
+        fast_app, tmp_path, article(2, SOLEDAR.replace("Tuesday", "Wednesday")), article(3, ODESA)
+    )
+    report = await digests.send_now(7)
+    assert report.status == "sent" and report.messages == 1
+    text = notifier.texts(7)
+    assert "Soledar" in text and "km from Bakhmut" in text and "news.example/2" in text
+    assert "news.example/1" not in text and "Odesa" not in text
+    assert (await digests.send_now(7)).status == "nothing new"
+    assert len(notifier.sent) == 1
+
+
+async def test_failures_midway_lose_nothing_and_repeat_nothing(
+    fast_app: App, digests: Digests, notifier: ScriptedNotifier, tmp_path: Path
+) -> None:
+    fast_app.watching.watch(8, "Kupiansk 20", now())
+    records = [article(n, distinct_report(n, "Kupiansk")) for n in range(1, 31)]
+    ingest(fast_app, tmp_path, *records)
+    digest, _ = digests.pending([fast_app.chats.get_chat(8)])  # type: ignore[list-item]
+    assert len(digest[8].items) >= 2
+    # The first message goes out, then a 429 that outlived the rate limiter's retries.
+    notifier.failures = [None, SendFailed("429 Too Many Requests")]
+    first = await digests.send_now(8)
+    assert first.status == "failed" and first.messages == 1
+    notifier.failures = [SendFailed("500 Internal Server Error")]
+    assert (await digests.send_now(8)).status == "failed"
+    done = await digests.send_now(8)
+    assert done.status == "sent"
+    delivered = [u for n in range(1, 31) if (u := f'news.example/{n}"') in notifier.texts(8)]
+    assert len(delivered) == 30
+    for n in range(1, 31):
+        assert notifier.texts(8).count(f'news.example/{n}"') == 1, n
+    assert (await digests.send_now(8)).status == "nothing new"
+
+
+async def test_a_restart_does_not_send_again(
+    fast_app: App, settings_dir: Path, gazetteer: Gazetteer, tmp_path: Path
+) -> None:
+    first = ScriptedNotifier()
+    fast_app.watching.watch(9, "Bakhmut 20", now())
+    ingest(fast_app, tmp_path, article(4, SOLEDAR))
+    assert (await Digests(fast_app.chats, fast_app.knowledge.store, first).send_now(9)).items
+    fast_app.close()
+    again = build_app(fast_app.settings, embedder=HashEmbedder, gazetteer=lambda: gazetteer)
+    try:
+        second = ScriptedNotifier()
+        assert [w.name for w in again.chats.watches(9)] == ["Bakhmut"]
+        report = await Digests(again.chats, again.knowledge.store, second).send_now(9)
+        assert report.status == "nothing new" and second.sent == []
+    finally:
+        again.close()
+
+
+async def test_a_blocked_chat_is_paused_and_a_moved_group_keeps_its_watches(
+    fast_app: App, digests: Digests, notifier: ScriptedNotifier, tmp_path: Path
+) -> None:
+    fast_app.watching.watch(-10, "Bakhmut 20", now())
+    fast_app.watching.watch(11, "Bakhmut 20", now())
+    fast_app.watching.settings(-10, now(), instant=True)
+    fast_app.watching.settings(11, now(), instant=True)
+    ingest(fast_app, tmp_path, article(5, SOLEDAR))
+    notifier.failures = [ChatMoved(-1000010), None, ChatBlocked("Forbidden: bot was blocked")]
+    reports = {r.chat_id: r for r in await digests.tick()}
+    assert reports[-1000010].status == "sent"
+    assert [w.name for w in fast_app.chats.watches(-1000010)] == ["Bakhmut"]
+    assert fast_app.chats.watches(-10) == []
+    assert reports[11].status == "blocked"
+    assert [c.chat_id for c in fast_app.chats.chats_with_watches()] == [-1000010]
+    ingest(fast_app, tmp_path, article(6, SOLEDAR.replace("Tuesday", "Friday")))
+    assert [r.chat_id for r in await digests.tick()] == [-1000010]  # 11 is not retried
+
+
+async def test_dry_run_marks_nothing(
+    fast_app: App, digests: Digests, notifier: ScriptedNotifier, tmp_path: Path
+) -> None:
+    fast_app.watching.watch(12, "Bakhmut 20", now())
+    ingest(fast_app, tmp_path, article(7, SOLEDAR))
+    dry = await digests.send_now(12, dry_run=True)
+    assert dry.status == "dry run" and "Soledar" in dry.texts[0] and notifier.sent == []
+    assert (await digests.send_now(12)).status == "sent"
+
+
+@pytest.fixture
+def settings_dir(fast_app: App) -> Iterator[Path]:
+    yield fast_app.settings.data_dir
