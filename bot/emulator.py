@@ -3,8 +3,11 @@
 It speaks the Bot API over HTTP on 127.0.0.1 (``POST /bot<token>/<method>``, form or JSON
 parameters, ``{"ok": ..., "result": ...}`` answers) and rejects what Telegram rejects: text
 over 4096 characters after entity parsing, HTML it cannot parse, callback data over 64 bytes,
-an edit that changes nothing. A simulated user sends messages, presses buttons and shares
-locations; tests can make the next calls answer 429 (with ``retry_after``) or 500.
+an edit that changes nothing. A simulated user sends messages (in private chats or groups,
+with mentions and replies), presses buttons and shares locations. Updates go to ``getUpdates``
+or, once ``setWebhook`` is called, are POSTed to the webhook. Tests can make the next calls
+answer 429 (with ``retry_after``) or 5xx, block the bot in a chat (403) and migrate a group to a
+supergroup (400 with ``migrate_to_chat_id``).
 """
 
 from __future__ import annotations
@@ -14,17 +17,32 @@ import logging
 import re
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.message import Message as HeaderMessage
 from html.parser import HTMLParser
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qsl
+from typing import IO, Any
+from urllib.parse import parse_qsl, urlsplit
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
+WEBHOOK_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+WEBHOOK_ATTEMPTS = 4
+WEBHOOK_RETRY_DELAY = 0.2
+# A webhook that takes longer than this is failing, and a stuck one must not hold up stop().
+WEBHOOK_TIMEOUT = 5.0
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_COMMAND_AT = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]+)?(?![A-Za-z0-9_])")
+_CONFLICT = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
+)
 # Tags Telegram's HTML parse mode accepts (https://core.telegram.org/bots/api#html-style).
 _TAG_AT = re.compile(r"</?[a-zA-Z][a-zA-Z-]*(?:\s[^<>]*)?>")
 _ENTITY_AT = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
@@ -36,11 +54,28 @@ _TAGS = frozenset(
 class ApiError(Exception):
     """An error answer: HTTP status = Telegram's error_code."""
 
-    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        description: str,
+        retry_after: int | None = None,
+        migrate_to_chat_id: int | None = None,
+    ) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
+
+    @property
+    def parameters(self) -> dict[str, int]:
+        """Telegram's ResponseParameters for this error; empty when it has none."""
+        params: dict[str, int] = {}
+        if self.retry_after is not None:
+            params["retry_after"] = self.retry_after
+        if self.migrate_to_chat_id is not None:
+            params["migrate_to_chat_id"] = self.migrate_to_chat_id
+        return params
 
 
 class _HtmlCheck(HTMLParser):
@@ -104,13 +139,33 @@ class Message:
     reply_markup: dict[str, Any] | None = None
     date: int = field(default_factory=lambda: int(time.time()))
     location: tuple[float, float] | None = None
+    # time.monotonic() when the emulator accepted it: tests check the bot's pacing with it.
+    sent_at: float = field(default_factory=time.monotonic)
+    reply_to_message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """A webhook as setWebhook stored it."""
+
+    url: str
+    secret_token: str | None = None
+    allowed_updates: tuple[str, ...] = ()
 
 
 class BotApiEmulator:
     """The emulator's state and API; :meth:`start` serves it, :meth:`stop` ends it."""
 
-    def __init__(self, bot_username: str = "sitrep_bot") -> None:
+    def __init__(
+        self,
+        bot_username: str = "sitrep_bot",
+        *,
+        webhook_attempts: int = WEBHOOK_ATTEMPTS,
+        webhook_retry_delay: float = WEBHOOK_RETRY_DELAY,
+    ) -> None:
         self.bot_username = bot_username
+        self.webhook_attempts = webhook_attempts
+        self.webhook_retry_delay = webhook_retry_delay
         self.bot_id = 1_000_001
         self.messages: list[Message] = []
         self.actions: list[tuple[int, str]] = []
@@ -123,6 +178,13 @@ class BotApiEmulator:
         self._cond = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
         self.calls: list[str] = []
+        self._chats: dict[int, dict[str, Any]] = {}
+        self._blocked: set[int] = set()
+        self._migrated: dict[int, int] = {}
+        self._webhook: Webhook | None = None
+        self._webhook_error: tuple[int, str] | None = None  # (unix time, message), as Telegram
+        self._deliverer: threading.Thread | None = None
+        self._closed = False
 
     # -- serving ----------------------------------------------------------------------
 
@@ -149,12 +211,19 @@ class BotApiEmulator:
         self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        with self._cond:
+            self._closed = False
+            self._ensure_deliverer()
         return self
 
     def stop(self) -> None:
-        """Stop serving and wake every waiting long poll."""
+        """Stop serving and webhook delivery, and wake every waiting long poll."""
         with self._cond:
+            self._closed = True
+            deliverer = self._deliverer
             self._cond.notify_all()
+        if deliverer is not None:
+            deliverer.join(WEBHOOK_TIMEOUT + 1)
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -174,8 +243,8 @@ class BotApiEmulator:
             except ApiError as exc:
                 status = exc.code
                 body = {"ok": False, "error_code": exc.code, "description": exc.description}
-                if exc.retry_after is not None:
-                    body["parameters"] = {"retry_after": exc.retry_after}
+                if exc.parameters:
+                    body["parameters"] = exc.parameters
         data = json.dumps(body).encode()
         try:
             request.send_response(status)
@@ -194,18 +263,80 @@ class BotApiEmulator:
             for _ in range(times):
                 self._failures.append((method, code, retry_after if code == 429 else None))
 
+    def block(self, chat_id: int) -> None:
+        """The user blocks the bot: every send and edit to ``chat_id`` answers 403."""
+        with self._cond:
+            self._blocked.add(chat_id)
+
+    def unblock(self, chat_id: int) -> None:
+        """The user unblocks the bot in ``chat_id``."""
+        with self._cond:
+            self._blocked.discard(chat_id)
+
+    def migrate(self, chat_id: int, new_chat_id: int) -> None:
+        """Upgrade group ``chat_id`` to supergroup ``new_chat_id``: the old id answers 400."""
+        if new_chat_id == chat_id:
+            raise ValueError("a migrated group needs a new chat id")
+        with self._cond:
+            title = self._chat(chat_id, default="group").get("title")
+            self._chat(new_chat_id, "supergroup", title)
+            self._migrated[chat_id] = new_chat_id
+
+    @property
+    def webhook(self) -> Webhook | None:
+        """The webhook setWebhook stored, or None while the bot polls."""
+        with self._cond:
+            return self._webhook
+
     # -- the simulated user ------------------------------------------------------------
 
     def _user(self, user_id: int, name: str) -> dict[str, Any]:
         return {"id": user_id, "is_bot": False, "first_name": name}
 
-    def _chat(self, chat_id: int, kind: str) -> dict[str, Any]:
-        chat: dict[str, Any] = {"id": chat_id, "type": kind}
-        if kind == "private":
-            chat["first_name"] = "User"
-        else:
-            chat["title"] = f"Group {chat_id}"
-        return chat
+    def _chat(
+        self,
+        chat_id: int,
+        kind: str | None = None,
+        title: str | None = None,
+        *,
+        default: str | None = None,
+    ) -> dict[str, Any]:
+        """The chat as updates show it: as ``kind`` and ``title`` say, else as last seen."""
+        with self._cond:
+            known = self._chats.get(chat_id, {})
+            if known and kind is None and title is None:
+                return dict(known)
+            # Telegram numbers users and bots positive, groups negative.
+            kind = kind or known.get("type") or default or ("private" if chat_id > 0 else "group")
+            chat: dict[str, Any] = {"id": chat_id, "type": kind}
+            if kind == "private":
+                chat["first_name"] = "User"
+            else:
+                chat["title"] = title or known.get("title") or f"Group {chat_id}"
+            self._chats[chat_id] = chat
+            return dict(chat)
+
+    def _entities(self, text: str) -> list[dict[str, Any]]:
+        """The bot_command and bot mention entities Telegram would attach, in UTF-16 units."""
+        spans: list[tuple[str, int, int]] = []
+        command = _COMMAND_AT.match(text)
+        if command:
+            spans.append(("bot_command", 0, command.end()))
+        mention = re.compile(
+            rf"(?<![A-Za-z0-9_@])@{re.escape(self.bot_username)}(?![A-Za-z0-9_])", re.IGNORECASE
+        )
+        for m in mention.finditer(text):
+            # "/ask@sitrep_bot" is one bot_command, not a command and a mention.
+            if not command or m.start() >= command.end():
+                spans.append(("mention", m.start(), m.end()))
+        return [
+            {
+                "type": kind,
+                "offset": _utf16_len(text[:start]),
+                "length": _utf16_len(text[start:end]),
+            }
+            for kind, start, end in spans
+        ]
 
     def _push(self, update: dict[str, Any]) -> int:
         with self._cond:
@@ -220,21 +351,35 @@ class BotApiEmulator:
         text: str,
         chat_id: int = 100,
         user_id: int = 100,
-        kind: str = "private",
+        kind: str | None = None,
         name: str = "User",
+        *,
+        title: str | None = None,
+        reply_to: Message | None = None,
     ) -> Message:
-        """A user sends ``text`` (a command if it starts with /); returns the stored message."""
-        msg = self._store(chat_id, text, from_bot=False)
+        """A user sends ``text`` to a chat, maybe replying to ``reply_to``; returns the message.
+
+        ``kind`` is "private", "group" or "supergroup" (default: as this chat was last seen,
+        else private) and ``title`` names a group. A leading /command and "@<bot_username>"
+        get Telegram's bot_command and mention entities.
+        """
+        if reply_to is not None and reply_to.chat_id != chat_id:
+            raise ValueError("a reply must be in the chat of the message it replies to")
+        chat = self._chat(chat_id, kind, title, default="private")
+        reply_id = reply_to.message_id if reply_to is not None else None
+        msg = self._store(chat_id, text, from_bot=False, reply_to_message_id=reply_id)
         payload: dict[str, Any] = {
             "message_id": msg.message_id,
             "date": msg.date,
-            "chat": self._chat(chat_id, kind),
+            "chat": chat,
             "from": self._user(user_id, name),
             "text": text,
         }
-        if text.startswith("/"):
-            command = text.split()[0]
-            payload["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        entities = self._entities(text)
+        if entities:
+            payload["entities"] = entities
+        if reply_to is not None:
+            payload["reply_to_message"] = self._message_json(reply_to)
         self._push({"message": payload})
         return msg
 
@@ -249,7 +394,7 @@ class BotApiEmulator:
                 "message": {
                     "message_id": msg.message_id,
                     "date": msg.date,
-                    "chat": self._chat(chat_id, "private"),
+                    "chat": self._chat(chat_id, default="private"),
                     "from": self._user(user_id, "User"),
                     "location": {"latitude": lat, "longitude": lon},
                 }
@@ -307,7 +452,7 @@ class BotApiEmulator:
         out: dict[str, Any] = {
             "message_id": m.message_id,
             "date": m.date,
-            "chat": self._chat(m.chat_id, "private" if m.chat_id > 0 else "group"),
+            "chat": self._chat(m.chat_id),
         }
         if m.from_bot:
             out["from"] = {
@@ -331,12 +476,7 @@ class BotApiEmulator:
             for i, (name, code, retry) in enumerate(self._failures):
                 if name == method:
                     del self._failures[i]
-                    text = (
-                        f"Too Many Requests: retry after {retry}"
-                        if code == 429
-                        else "Internal Server Error"
-                    )
-                    raise ApiError(code, text, retry)
+                    raise ApiError(code, _failure_text(code, retry), retry)
         handler = getattr(self, "_api_" + method.lower(), None)
         if handler is None:
             raise ApiError(404, "Not Found: method not found")
@@ -353,8 +493,50 @@ class BotApiEmulator:
             "supports_inline_queries": False,
         }
 
-    def _api_deletewebhook(self, params: dict[str, Any]) -> bool:
+    def _api_setwebhook(self, params: dict[str, Any]) -> bool:
+        url = str(params.get("url") or "")
+        secret = str(params.get("secret_token") or "") or None
+        allowed = _json(params.get("allowed_updates"), "allowed_updates")
+        # Telegram wants HTTPS on a public port; a local emulator takes plain HTTP too.
+        if url and urlsplit(url).scheme not in ("http", "https"):
+            raise ApiError(400, "Bad Request: bad webhook: an HTTP(S) URL must be provided")
+        if secret is not None and not _SECRET.fullmatch(secret):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        if allowed is not None and not (
+            isinstance(allowed, list) and all(isinstance(a, str) for a in allowed)
+        ):
+            raise ApiError(400, "Bad Request: can't parse allowed_updates JSON object")
+        with self._cond:
+            if _flag(params.get("drop_pending_updates")):
+                self._updates.clear()
+            # An empty url removes the webhook, as on Telegram.
+            self._webhook = Webhook(url, secret, tuple(allowed or ())) if url else None
+            self._webhook_error = None
+            self._ensure_deliverer()
+            self._cond.notify_all()
         return True
+
+    def _api_deletewebhook(self, params: dict[str, Any]) -> bool:
+        with self._cond:
+            if _flag(params.get("drop_pending_updates")):
+                self._updates.clear()
+            self._webhook = None
+            self._cond.notify_all()
+        return True
+
+    def _api_getwebhookinfo(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self._cond:
+            hook = self._webhook
+            info: dict[str, Any] = {
+                "url": hook.url if hook else "",
+                "has_custom_certificate": False,
+                "pending_update_count": len(self._updates),
+            }
+            if hook and hook.allowed_updates:
+                info["allowed_updates"] = list(hook.allowed_updates)
+            if hook and self._webhook_error:
+                info["last_error_date"], info["last_error_message"] = self._webhook_error
+            return info
 
     def _api_setmycommands(self, params: dict[str, Any]) -> bool:
         commands = _json(params.get("commands"), "commands")
@@ -374,6 +556,8 @@ class BotApiEmulator:
         limit = int(params.get("limit") or 100)
         deadline = time.monotonic() + timeout
         with self._cond:
+            if self._webhook is not None:
+                raise ApiError(409, _CONFLICT)
             if offset:
                 self._updates = [u for u in self._updates if u["update_id"] >= offset]
             while not self._updates and self._server is not None:
@@ -381,7 +565,59 @@ class BotApiEmulator:
                 if left <= 0:
                     break
                 self._cond.wait(min(left, 0.25))
+                # Telegram ends a running long poll when a webhook is set.
+                if self._webhook is not None:
+                    raise ApiError(409, _CONFLICT)
             return [dict(u) for u in self._updates[:limit]]
+
+    def _ensure_deliverer(self) -> None:
+        """Start the webhook delivery thread if a webhook is set and none runs (lock held)."""
+        if self._webhook is not None and self._deliverer is None and not self._closed:
+            self._deliverer = threading.Thread(
+                target=self._deliver, name="bot-api-emulator-webhook", daemon=True
+            )
+            self._deliverer.start()
+
+    def _deliver(self) -> None:
+        """POST queued updates to the webhook in order until it is deleted or the emulator stops."""
+        attempts = 0
+        while True:
+            with self._cond:
+                while not self._closed and self._webhook is not None and not self._updates:
+                    self._cond.wait()
+                hook = self._webhook
+                if self._closed or hook is None:
+                    self._deliverer = None
+                    return
+                update = dict(self._updates[0])
+                if hook.allowed_updates and _update_type(update) not in hook.allowed_updates:
+                    self._updates.pop(0)
+                    continue
+            error = _post(hook, update)
+            with self._cond:
+                # deleteWebhook(drop_pending_updates) may have emptied the queue meanwhile.
+                if not self._updates or self._updates[0]["update_id"] != update["update_id"]:
+                    attempts = 0
+                    continue
+                if error is None:
+                    self._updates.pop(0)
+                    attempts = 0
+                    self._cond.notify_all()
+                    continue
+                attempts += 1
+                self._webhook_error = (int(time.time()), error)
+                if attempts >= self.webhook_attempts:
+                    log.warning("dropping update %s: %s", update["update_id"], error)
+                    self._updates.pop(0)
+                    attempts = 0
+                    self._cond.notify_all()
+                    continue
+                deadline = time.monotonic() + self.webhook_retry_delay
+                while not self._closed and self._webhook is hook:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._cond.wait(left)
 
     def _reply_markup(self, params: dict[str, Any]) -> dict[str, Any] | None:
         markup = _json(params.get("reply_markup"), "reply_markup")
@@ -404,8 +640,26 @@ class BotApiEmulator:
             raise ApiError(400, "Bad Request: message is too long")
         return text, mode
 
+    def _chat_id(self, params: dict[str, Any]) -> int:
+        """The chat a send or edit goes to, refused as Telegram refuses blocked and old chats."""
+        try:
+            chat_id = int(params["chat_id"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ApiError(400, "Bad Request: chat not found") from exc
+        with self._cond:
+            if chat_id in self._blocked:
+                raise ApiError(403, "Forbidden: bot was blocked by the user")
+            new_chat_id = self._migrated.get(chat_id)
+        if new_chat_id is not None:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                migrate_to_chat_id=new_chat_id,
+            )
+        return chat_id
+
     def _api_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
-        chat_id = int(params["chat_id"])
+        chat_id = self._chat_id(params)
         text, mode = self._checked_text(params)
         msg = self._store(
             chat_id, text, True, parse_mode=mode, reply_markup=self._reply_markup(params)
@@ -413,12 +667,12 @@ class BotApiEmulator:
         return self._message_json(msg)
 
     def _api_sendlocation(self, params: dict[str, Any]) -> dict[str, Any]:
-        msg = self._store(int(params["chat_id"]), "", True, reply_markup=self._reply_markup(params))
+        msg = self._store(self._chat_id(params), "", True, reply_markup=self._reply_markup(params))
         msg.location = (float(params["latitude"]), float(params["longitude"]))
         return self._message_json(msg)
 
     def _find(self, params: dict[str, Any]) -> Message:
-        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        chat_id, message_id = self._chat_id(params), int(params["message_id"])
         for m in self.messages:
             if m.chat_id == chat_id and m.message_id == message_id:
                 if not m.from_bot:
@@ -457,8 +711,72 @@ class BotApiEmulator:
         return True
 
     def _api_sendchataction(self, params: dict[str, Any]) -> bool:
-        self.actions.append((int(params["chat_id"]), str(params.get("action"))))
+        self.actions.append((self._chat_id(params), str(params.get("action"))))
         return True
+
+
+def _utf16_len(text: str) -> int:
+    """Length in UTF-16 code units, the unit of Telegram's entity offsets."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _flag(value: Any) -> bool:
+    """A boolean parameter, sent as JSON ``true`` in a form or as a JSON body's bool."""
+    return value is True or str(value).lower() in ("true", "1")
+
+
+def _failure_text(code: int, retry_after: int | None) -> str:
+    """The description Telegram gives with an injected error code."""
+    if code == 429:
+        return f"Too Many Requests: retry after {retry_after}"
+    try:
+        return HTTPStatus(code).phrase
+    except ValueError:
+        return "Internal Server Error"
+
+
+def _update_type(update: dict[str, Any]) -> str:
+    """The update's kind ("message", "callback_query", ...), as allowed_updates names it."""
+    return next(key for key in update if key != "update_id")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Telegram does not follow a webhook's redirects: a 3xx answer is a failed delivery."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: HeaderMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        return None
+
+
+def _post(hook: Webhook, update: dict[str, Any]) -> str | None:
+    """POST one update to the webhook; None when it answered 2xx, else what went wrong."""
+    headers = {"Content-Type": "application/json"}
+    if hook.secret_token:
+        headers[WEBHOOK_SECRET_HEADER] = hook.secret_token
+    request = urllib.request.Request(
+        hook.url, data=json.dumps(update).encode(), headers=headers, method="POST"
+    )
+    # No proxies: a proxy from the environment must not see (or swallow) loopback deliveries.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
+    try:
+        with opener.open(request, timeout=WEBHOOK_TIMEOUT) as response:
+            response.read()
+            status = int(response.status)
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        return f"Wrong response from the webhook: {exc.code} {exc.reason}"
+    except OSError as exc:  # URLError, refused connections and timeouts
+        return f"Connection failed: {exc}"
+    if not 200 <= status < 300:
+        return f"Wrong response from the webhook: {status}"
+    return None
 
 
 def _json(value: Any, name: str) -> Any:

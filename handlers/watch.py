@@ -31,8 +31,7 @@ async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     key = remember(context, outcome.request)
     if outcome.candidates:
         await message.reply_html(
-            f"Several places are called <b>{html.escape(outcome.request.place)}</b>. "
-            "Which one?",
+            f"Several places are called <b>{html.escape(outcome.request.place)}</b>. Which one?",
             reply_markup=place_buttons(f"wpick:{key}", outcome.candidates),
         )
     elif outcome.suggestions:

@@ -1,0 +1,70 @@
+"""Helpers for end-to-end tests: run the real bot against the emulator, wait for replies."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from telegram.ext import Application
+
+from bot.app import App
+from bot.emulator import BotApiEmulator, Message, plain_text
+from bot.service import Service
+from bot.telegram_app import build_telegram
+
+TOKEN = "123456:SECRET-TOKEN-VALUE"
+
+
+@contextlib.asynccontextmanager
+async def bot_running(
+    app: App, emulator: BotApiEmulator, **settings: Any
+) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    """Start the bot (polling, jobs) on ``app``; ``settings`` override the app's settings."""
+    app.settings = app.settings.replace(telegram_api_url=emulator.url, **settings)
+    application = build_telegram(Service(app), app.settings, token=TOKEN)
+    async with application:
+        await application.post_init(application)  # type: ignore[misc]
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0.0, timeout=1)
+        try:
+            yield application
+        finally:
+            await application.updater.stop()
+            await application.stop()
+
+
+async def replies(
+    emulator: BotApiEmulator, chat_id: int, count: int, timeout: float = 15.0
+) -> list[Message]:
+    """Wait (without blocking the loop) until the bot has sent ``count`` messages to a chat."""
+    await until(
+        lambda: len(emulator.bot_messages(chat_id)) >= count,
+        timeout,
+        lambda: f"the bot sent {emulator.bot_messages(chat_id)}",
+    )
+    return emulator.bot_messages(chat_id)
+
+
+async def until(
+    condition: Callable[[], bool], timeout: float = 15.0, say: Callable[[], str] = lambda: ""
+) -> None:
+    """Wait until ``condition`` holds, or fail saying what was seen."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out; {say()}")
+        await asyncio.sleep(0.05)
+
+
+def shown(message: Message) -> str:
+    """A message as the user sees it."""
+    return plain_text(message.text, message.parse_mode)
+
+
+def buttons(message: Message) -> dict[str, str]:
+    """Button text -> callback data under a message."""
+    rows = (message.reply_markup or {}).get("inline_keyboard", [])
+    return {b["text"]: b.get("callback_data", "") for row in rows for b in row}

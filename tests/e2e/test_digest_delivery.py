@@ -1,0 +1,162 @@
+"""Digests through the real bot and the emulator: once, whatever Telegram and restarts do."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from pathlib import Path
+
+import pytest
+from botkit import bot_running, replies, shown, until
+
+from bot.app import App, build_app
+from bot.emulator import BotApiEmulator
+from conftest import LocalServer, Route, write_jsonl
+from index.embeddings import HashEmbedder
+from index.gazetteer import Gazetteer
+
+pytestmark = pytest.mark.usefixtures("_timedelta_durations")
+
+WORDS = "bridge school depot market clinic tower road field bakery station mine farm".split()
+FAST = {"digest_tick_s": 0.2, "feeds_tick_s": 0.2}
+
+
+def report(n: int, place: str = "Soledar") -> dict[str, object]:
+    rng = random.Random(n)
+    words = " ".join(rng.choice(WORDS) for _ in range(30))
+    return {
+        "url": f"https://wire.example/{n}",
+        "title": f"Report {n}",
+        "published": "2026-11-20T08:00:00Z",
+        "source": "Wire",
+        "text": f"Report {n} from {place}: damage to the {words}, officials said.",
+    }
+
+
+def ingest_elsewhere(app: App, gazetteer: Gazetteer, path: Path) -> None:
+    """Ingest as another process would (say, cron running `sitrep ingest`): its own app."""
+    other = build_app(app.settings, embedder=HashEmbedder, gazetteer=lambda: gazetteer)
+    try:
+        assert other.ingest([str(path)]).added
+    finally:
+        other.close()
+
+
+def times_delivered(emulator: BotApiEmulator, chat_id: int, n: int) -> int:
+    return sum(m.text.count(f'wire.example/{n}"') for m in emulator.bot_messages(chat_id))
+
+
+async def test_digest_arrives_once_and_not_again_after_a_restart(
+    fast_app: App, emulator: BotApiEmulator, gazetteer: Gazetteer, tmp_path: Path
+) -> None:
+    async with bot_running(fast_app, emulator):
+        emulator.user_says("/watch Bakhmut 20", chat_id=41, user_id=41)
+        await replies(emulator, 41, 1)
+        ingest_elsewhere(fast_app, gazetteer, write_jsonl(tmp_path / "a.jsonl", [report(1)]))
+        emulator.user_says("/digest", chat_id=41, user_id=41)
+        digest = (await replies(emulator, 41, 2))[1]
+        assert "Soledar" in shown(digest) and "km from Bakhmut" in shown(digest)
+        emulator.user_says("/digest", chat_id=41, user_id=41)
+        assert "Nothing new" in shown((await replies(emulator, 41, 3))[2])
+    settings = fast_app.settings
+    fast_app.close()
+    again = build_app(settings, embedder=HashEmbedder, gazetteer=lambda: gazetteer)
+    try:
+        async with bot_running(again, emulator, **FAST):
+            again.chats.update_chat(41, instant=True)
+            await asyncio.sleep(1.0)  # several digest ticks
+        assert times_delivered(emulator, 41, 1) == 1
+    finally:
+        again.close()
+
+
+async def test_a_feed_article_reaches_an_instant_chat_once(
+    fast_app: App, emulator: BotApiEmulator, http_server: LocalServer, gazetteer: Gazetteer
+) -> None:
+    fast_app.close()  # this test's feed server is on 127.0.0.1: allow private addresses
+    fast_app = build_app(
+        fast_app.settings.replace(telegram_allow_private_urls=True),
+        embedder=HashEmbedder,
+        gazetteer=lambda: gazetteer,
+    )
+    items = "".join(
+        f"<item><title>Report {n}</title><link>https://wire.example/{n}</link>"
+        f"<description>{report(n)['text']}</description>"
+        "<pubDate>Fri, 20 Nov 2026 08:00:00 GMT</pubDate></item>"
+        for n in (7,)
+    )
+    channel = f"<channel><title>Wire</title>{items}</channel>"
+    rss = f'<?xml version="1.0"?><rss version="2.0">{channel}</rss>'
+    http_server.routes["/rss"] = Route(rss.encode(), "application/rss+xml")
+    async with bot_running(fast_app, emulator, admins=(42,), **FAST):
+        emulator.user_says("/watch Bakhmut 20", chat_id=42, user_id=42)
+        emulator.user_says("/settings instant on", chat_id=42, user_id=42)
+        await replies(emulator, 42, 2)
+        emulator.user_says(f"/addfeed {http_server.url('/rss')}", chat_id=42, user_id=42)
+        await until(lambda: times_delivered(emulator, 42, 7) == 1, 15)
+        await asyncio.sleep(1.0)  # more feed polls and digest ticks
+        assert times_delivered(emulator, 42, 7) == 1
+        assert http_server.hits.count("/rss") >= 1
+        emulator.user_says("/sources", chat_id=42, user_id=42)
+        await until(lambda: "ok, 1 articles" in shown(emulator.bot_messages(42)[-1]))
+    fast_app.close()
+
+
+async def test_429s_and_a_500_still_deliver_exactly_once(
+    fast_app: App, emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    async with bot_running(fast_app, emulator, **FAST):
+        emulator.user_says("/watch Bakhmut 20", chat_id=43, user_id=43)
+        emulator.user_says("/settings instant on", chat_id=43, user_id=43)
+        await replies(emulator, 43, 2)
+        # More 429s than the rate limiter retries, then a server error.
+        emulator.fail_next("sendMessage", times=4, code=429, retry_after=1)
+        emulator.fail_next("sendMessage", times=1, code=500)
+        fast_app.ingest([str(write_jsonl(tmp_path / "b.jsonl", [report(n) for n in (11, 12)]))])
+        await until(lambda: times_delivered(emulator, 43, 11) >= 1, 30)
+        await asyncio.sleep(1.0)
+        assert times_delivered(emulator, 43, 11) == 1 and times_delivered(emulator, 43, 12) == 1
+
+
+async def test_a_blocked_chat_is_paused(
+    fast_app: App, emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    async with bot_running(fast_app, emulator, **FAST):
+        emulator.user_says("/watch Bakhmut 20", chat_id=44, user_id=44)
+        emulator.user_says("/settings instant on", chat_id=44, user_id=44)
+        await replies(emulator, 44, 2)
+        emulator.block(44)
+        fast_app.ingest([str(write_jsonl(tmp_path / "c.jsonl", [report(21)]))])
+        await until(lambda: (fast_app.chats.get_chat(44) or object()).blocked, 10)  # type: ignore[attr-defined]
+        attempts = emulator.calls.count("sendMessage")
+        fast_app.ingest([str(write_jsonl(tmp_path / "d.jsonl", [report(22)]))])
+        await asyncio.sleep(1.0)
+        assert emulator.calls.count("sendMessage") == attempts  # not retried forever
+
+
+async def test_instant_mode_batches_a_burst(
+    fast_app: App, emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    async with bot_running(fast_app, emulator, **FAST):
+        emulator.user_says("/watch Bakhmut 20", chat_id=45, user_id=45)
+        emulator.user_says("/settings instant on", chat_id=45, user_id=45)
+        await replies(emulator, 45, 2)
+        burst = [report(n) for n in range(100, 130)]
+        fast_app.ingest([str(write_jsonl(tmp_path / "e.jsonl", burst))])
+        await until(lambda: all(times_delivered(emulator, 45, n) for n in range(100, 130)), 20)
+        digests = emulator.bot_messages(45)[2:]
+        assert 1 <= len(digests) <= 3, [len(m.text) for m in digests]
+        assert all(times_delivered(emulator, 45, n) == 1 for n in range(100, 130))
+
+
+async def test_a_migrated_group_keeps_its_watches(
+    fast_app: App, emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    async with bot_running(fast_app, emulator, **FAST):
+        emulator.user_says("/watch Bakhmut 20", chat_id=-46, user_id=46, kind="group")
+        emulator.user_says("/settings instant on", chat_id=-46, user_id=46, kind="group")
+        await replies(emulator, -46, 2)
+        emulator.migrate(-46, -100046)
+        fast_app.ingest([str(write_jsonl(tmp_path / "f.jsonl", [report(31)]))])
+        await until(lambda: times_delivered(emulator, -100046, 31) == 1, 15)
+        assert [w.name for w in fast_app.chats.watches(-100046)] == ["Bakhmut"]
