@@ -1,19 +1,22 @@
-"""The ``sitrep`` command line: ingest, ask, places, gazetteer, stats, reindex, demo."""
+"""The ``sitrep`` command line: ingest, ask, places, watch, digest, run, demo and upkeep."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
 from bot import render
 from bot.app import App, build_app
-from bot.settings import Settings
-from index.errors import SitrepError
+from bot.emulator import plain_text
+from bot.settings import Settings, SettingsError
+from index.errors import QueryError, SitrepError
 from index.geoparse import find_places
 from index.models import IngestReport
 from index.query import parse_since
@@ -52,6 +55,16 @@ def _parser() -> argparse.ArgumentParser:
     gl.add_argument("file", help="a GeoNames dump in its tab-separated format")
     gz_sub.add_parser("info", help="show the gazetteer's size and sources")
 
+    wa = sub.add_parser("watch", help="watch a place for a chat, list or remove its watches")
+    wa.add_argument("place", nargs="*", help="place [km] [keywords], as /watch takes them")
+    wa.add_argument("--chat", type=int, required=True, help="the Telegram chat id")
+    wa.add_argument("--remove", type=int, metavar="WATCH_ID", help="remove this watch")
+    dg = sub.add_parser("digest", help="send a chat the digest it is owed now")
+    dg.add_argument("--chat", type=int, required=True, help="the Telegram chat id")
+    dg.add_argument(
+        "--dry-run", action="store_true", help="print the digest; send nothing, mark nothing"
+    )
+
     sub.add_parser("stats", help="show counts of articles, passages, sources, index size")
     rx = sub.add_parser("reindex", help="rebuild the vector index from the database")
     rx.add_argument("--reembed", action="store_true", help="embed every passage again")
@@ -60,8 +73,10 @@ def _parser() -> argparse.ArgumentParser:
         help="run the Telegram bot (with no SITREP_TELEGRAM_TOKEN: on a local emulator, "
         "chatting in this terminal)",
     )
-    demo = sub.add_parser("demo", help="ingest the bundled sample corpus and answer questions")
-    demo.add_argument("--json", action="store_true", help="print the answers as JSON")
+    sub.add_parser(
+        "demo",
+        help="the bot on the embedded emulator over the sample corpus, in a scripted chat",
+    )
     return p
 
 
@@ -77,7 +92,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
         if args.command == "demo":
             from bot.demo import run_demo
 
-            return run_demo(settings, as_json=args.json)
+            return run_demo(settings)
         app = build_app(settings)
         try:
             return _run(app, args, stdin or sys.stdin)
@@ -140,6 +155,10 @@ def _run(app: App, args: argparse.Namespace, stdin: TextIO) -> int:
         return 0
     if args.command == "run":
         return run_bot(app)
+    if args.command == "watch":
+        return _watch(app, args)
+    if args.command == "digest":
+        return _digest(app, args)
     if args.command == "stats":
         print(render.stats_text(app.knowledge.stats(), str(app.settings.index_path)))
         return 0
@@ -148,6 +167,52 @@ def _run(app: App, args: argparse.Namespace, stdin: TextIO) -> int:
         print(f"rebuilt the vector index: {count} vectors in {app.settings.index_path}")
         return 0
     raise AssertionError(args.command)
+
+
+def _watch(app: App, args: argparse.Namespace) -> int:
+    now = datetime.now(UTC)
+    if args.remove is not None:
+        removed = app.chats.remove_watch(args.chat, args.remove)
+        if removed is None:
+            raise QueryError(f"chat {args.chat} has no watch {args.remove}")
+        print(f"removed watch {removed.id}: {removed.title}")
+        return 0
+    if args.place:
+        outcome = app.watching.watch(args.chat, " ".join(args.place), now)
+        if outcome.watch is None:
+            options = outcome.candidates or outcome.suggestions
+            hint = "; ".join(f"{p.label} (--near id {p.geonameid})" for p in options[:8])
+            what = "is ambiguous" if outcome.candidates else "is unknown"
+            raise QueryError(f"{outcome.request.place!r} {what}" + (f": {hint}" if hint else ""))
+        w = outcome.watch
+        print(f"watch {w.id}: {w.label} ({w.lat:.4f}, {w.lon:.4f}) within {w.radius_km:g} km")
+    for w in app.chats.watches(args.chat):
+        print(f"{w.id:>5}  {w.title} — {w.label}")
+    return 0
+
+
+def _digest(app: App, args: argparse.Namespace) -> int:
+    from bot.service import Service
+
+    service = Service(app)
+    if args.dry_run:
+        report = asyncio.run(service.digests.send_now(args.chat, dry_run=True))
+        if not report.texts:
+            print(f"nothing pending for chat {args.chat}")
+        for text in report.texts:
+            print(plain_text(text, "HTML") + "\n")
+        return 0
+    if app.settings.telegram_token is None:
+        raise SettingsError(
+            "SITREP_TELEGRAM_TOKEN is not set: nothing can be sent (--dry-run prints the digest)"
+        )
+    from bot.telegram_app import send_digest
+
+    report = asyncio.run(send_digest(service, app.settings, args.chat))
+    print(
+        f"chat {args.chat}: {report.status}, {report.items} passages in {report.messages} messages"
+    )
+    return 0 if report.status in ("sent", "nothing new") else 1
 
 
 def run_bot(app: App) -> int:

@@ -1,49 +1,68 @@
-"""``sitrep demo``: ingest the bundled sample corpus into a fresh data directory and ask."""
+"""``sitrep demo``: the bot on the embedded Bot API emulator, over the sample corpus, in a
+scripted conversation whose transcript is printed."""
 
 from __future__ import annotations
 
-import json
+import asyncio
 import shutil
 from pathlib import Path
 
 from bot import render
-from bot.app import build_app
+from bot.app import App, build_app
 from bot.settings import Settings
+from bot.telegram_local import LocalChat, local_bot, render_message
 
-SAMPLE_CORPUS = Path(__file__).resolve().parent / "sample" / "corpus.jsonl"
+SAMPLE = Path(__file__).resolve().parent / "sample"
+SAMPLE_CORPUS = SAMPLE / "corpus.jsonl"
+LATE_ARTICLE = SAMPLE / "late.jsonl"  # arrives during the conversation
 
-QUESTIONS = (
+SCRIPT = (
     "what happened near Seversk?",
-    "news from Kharkov",
-    "shelling in Bajmut within 20 km",
-    "drone attacks on Moscow",
-    "evacuation of families",
-    "grain exports from the port",
-    "what happened near Tokmak?",
-    "what happened near Fedorivka?",
-    "volcanic eruption in Iceland",
+    "/near Bakhmut 20",
+    "/watch Bajmut 15",
+    "/watches",
+    LATE_ARTICLE,
+    "/digest",
+    "/digest",
 )
 
 
-def run_demo(settings: Settings, as_json: bool = False) -> int:
-    """Ingest the sample corpus into ``<data_dir>/demo`` (emptied first) and answer QUESTIONS."""
+def run_demo(settings: Settings) -> int:
+    """Ingest the sample corpus into ``<data_dir>/demo`` (emptied first) and play SCRIPT."""
     demo_dir = settings.data_dir / "demo"
     shutil.rmtree(demo_dir, ignore_errors=True)
     app = build_app(settings.replace(data_dir=demo_dir))
     try:
         report = app.ingest([str(SAMPLE_CORPUS)])
-        if not as_json:
-            print(f"Sitrep demo: sample corpus ingested into {demo_dir}")
-            print(render.report_text(report) + "\n")
-        for question in QUESTIONS:
-            answer = app.knowledge.ask(question, k=3)
-            if as_json:
-                print(json.dumps(render.answer_json(answer), ensure_ascii=False))
-            else:
-                print(render.answer_text(answer) + "\n")
-        if not as_json:
-            print(f'Ask your own: sitrep --data-dir {demo_dir} ask "what happened in Bakhmut?"')
-            print(f'See the places in a text: sitrep --data-dir {demo_dir} places "TEXT"')
+        print(f"Sitrep demo: sample corpus ingested into {demo_dir}")
+        print(render.report_text(report))
+        print(
+            "The bot runs on the embedded Bot API emulator; a simulated user writes to it.\n",
+            flush=True,
+        )
+        asyncio.run(_converse(app, app.settings))
+        print(f"Chat with it yourself: sitrep --data-dir {demo_dir} run")
     finally:
         app.close()
     return 0
+
+
+async def _converse(app: App, settings: Settings) -> None:
+    # Digests here come from /digest; the daily tick and feed polling stay out of the way.
+    quiet = settings.replace(digest_tick_s=3600.0, feeds_tick_s=3600.0)
+    async with local_bot(app, quiet) as emulator:
+        chat = LocalChat(emulator)
+        for step in SCRIPT:
+            if isinstance(step, Path):
+                report = await asyncio.to_thread(app.ingest, [str(step)])
+                print(
+                    f"--- meanwhile a new article is ingested (as `sitrep ingest {step.name}` "
+                    f"from cron would): {report.added} added ---\n",
+                    flush=True,
+                )
+                continue
+            print(f"you> {step}")
+            chat.send(step)
+            for message in await chat.replies():
+                print(render_message(message))
+            print(flush=True)

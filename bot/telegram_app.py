@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 import re
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import Bot, BotCommand
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot
 
+from bot.delivery import DeliveryReport
 from bot.errors import ChatBlocked, ChatMoved, SendFailed
 from bot.feeds import read_feed_list
 from bot.service import Service
@@ -144,20 +146,45 @@ def build_telegram(service: Service, settings: Settings, token: str | None = Non
     return application
 
 
+def webhook_options(settings: Settings) -> dict[str, Any]:
+    """What ``run_webhook`` / ``start_webhook`` take, from the ``webhook_*`` settings.
+
+    Telegram posts to ``webhook_url``; the bot listens on ``webhook_listen:webhook_port``
+    (behind the platform's HTTPS proxy) at the URL's path, and checks the secret header.
+    """
+    secret = settings.webhook_secret.get() if settings.webhook_secret else None
+    if not secret:
+        raise SettingsError("SITREP_WEBHOOK_SECRET is required with SITREP_WEBHOOK_URL")
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        raise SettingsError("SITREP_WEBHOOK_SECRET may hold only A-Z, a-z, 0-9, _ and -")
+    if urlsplit(settings.webhook_url).scheme not in ("https", "http"):
+        raise SettingsError(f"SITREP_WEBHOOK_URL is not a URL: {settings.webhook_url!r}")
+    return {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "url_path": urlsplit(settings.webhook_url).path.strip("/"),
+        "webhook_url": settings.webhook_url,
+        "secret_token": secret,
+    }
+
+
 def run(service: Service, settings: Settings) -> None:
     """Run the bot on Telegram until stopped: a webhook if one is set, else long polling."""
     application = build_telegram(service, settings)
     if settings.webhook_url:
-        secret = settings.webhook_secret.get() if settings.webhook_secret else None
-        if not secret:
-            raise SettingsError("SITREP_WEBHOOK_SECRET is required with SITREP_WEBHOOK_URL")
-        path = urlsplit(settings.webhook_url).path.strip("/")
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=path,
-            webhook_url=settings.webhook_url,
-            secret_token=secret,
-        )
+        application.run_webhook(**webhook_options(settings))
     else:
         application.run_polling()
+
+
+async def send_digest(service: Service, settings: Settings, chat_id: int) -> DeliveryReport:
+    """``sitrep digest --chat ID``: send one chat its pending digest through the Bot API."""
+    apply_telegram_env()
+    assert settings.telegram_token is not None
+    secret = settings.telegram_token.get()
+    _protect_token(secret)
+    api = settings.telegram_api_url.rstrip("/")
+    bot = ExtBot(secret, base_url=f"{api}/bot", rate_limiter=AIORateLimiter(max_retries=3))
+    async with bot:
+        service.connect(TelegramNotifier(bot))
+        return await service.digests.send_now(chat_id)
