@@ -372,17 +372,23 @@ def digest_messages(digest: Digest, limit: int = TELEGRAM_LIMIT) -> list[tuple[s
         for item in group.items:
             blocks.append((digest_item_html(item, group.watch.name), list(item.passage_ids)))
     messages: list[tuple[str, list[int]]] = []
-    text, ids = "", list[int]()
-    for block, block_ids in blocks:
-        joined = f"{text}\n\n{block}" if text else block
-        if len(joined) > limit:
-            messages.append((text, ids))
-            text, ids = block, list(block_ids)
-        else:
-            text, ids = joined, ids + block_ids
-    if text:
-        messages.append((text, ids))
-    return [(t, i) for t, i in messages if i]  # a message of headings alone carries nothing
+    current: list[tuple[str, list[int]]] = []
+    for block in blocks:
+        if current and len("\n\n".join(b for b, _ in [*current, block])) > limit:
+            carried = []
+            while current and not current[-1][1]:  # a heading goes with the items under it
+                carried.insert(0, current.pop())
+            if current:
+                messages.append(("\n\n".join(b for b, _ in current), _ids(current)))
+            current = carried
+        current.append(block)
+    if current:
+        messages.append(("\n\n".join(b for b, _ in current), _ids(current)))
+    return [(t, i) for t, i in messages if i]
+
+
+def _ids(blocks: list[tuple[str, list[int]]]) -> list[int]:
+    return [pid for _, ids in blocks for pid in ids]
 
 
 # -- watches, settings, sources ----------------------------------------------------------------

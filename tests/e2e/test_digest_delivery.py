@@ -10,9 +10,12 @@ import pytest
 from botkit import bot_running, replies, shown, until
 
 from bot.app import App, build_app
+from bot.cli import main
+from bot.demo import LATE_ARTICLE as LATE
 from bot.emulator import BotApiEmulator
-from conftest import LocalServer, Route, write_jsonl
-from index.embeddings import HashEmbedder
+from bot.settings import Settings
+from conftest import SAMPLE, LocalServer, Route, write_jsonl
+from index.embeddings import HashEmbedder, SentenceTransformerEmbedder
 from index.gazetteer import Gazetteer
 
 pytestmark = pytest.mark.usefixtures("_timedelta_durations")
@@ -160,3 +163,28 @@ async def test_a_migrated_group_keeps_its_watches(
         fast_app.ingest([str(write_jsonl(tmp_path / "f.jsonl", [report(31)]))])
         await until(lambda: times_delivered(emulator, -100046, 31) == 1, 15)
         assert [w.name for w in fast_app.chats.watches(-100046)] == ["Bakhmut"]
+
+
+@pytest.mark.slow
+async def test_an_article_ingested_by_the_cli_reaches_the_watching_chat_once(
+    settings: Settings,
+    real_model: SentenceTransformerEmbedder,
+    gazetteer: Gazetteer,
+    emulator: BotApiEmulator,
+) -> None:
+    app = build_app(settings, gazetteer=lambda: gazetteer)  # the real model and FAISS
+    try:
+        app.ingest([str(SAMPLE)])
+        async with bot_running(app, emulator, **FAST):
+            emulator.user_says("/watch Bajmut 15", chat_id=47, user_id=47)
+            emulator.user_says("/settings instant on", chat_id=47, user_id=47)
+            await replies(emulator, 47, 2)
+            # Another process: `sitrep ingest` on the same data directory, as cron would run it.
+            args = ["--data-dir", str(settings.data_dir), "ingest", "--no-progress", str(LATE)]
+            assert await asyncio.to_thread(main, args) == 0
+            await until(lambda: len(emulator.bot_messages(47)) == 3, 20)
+            await asyncio.sleep(1.0)
+            [digest] = emulator.bot_messages(47)[2:]
+            assert "Khromove" in shown(digest) and "km from Bakhmut" in shown(digest)
+    finally:
+        app.close()

@@ -205,3 +205,23 @@ def test_seed_places_through_the_cli(
     capsys.readouterr()
     assert main(["--data-dir", str(d), "ask", "what happened near Fedorivka?"]) == 0
     assert "may be several places" in capsys.readouterr().out
+
+
+def test_demo_is_a_chat_with_the_bot_ending_in_a_digest(
+    tmp_path: Path,
+    real_model: SentenceTransformerEmbedder,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+    assert main(["--data-dir", str(tmp_path), "demo"]) == 0
+    out = capsys.readouterr().out
+    turns = out.split("you> ")
+    seversk, near, watch, watches, digest, again = turns[1:7]
+    assert "Bakhmut, 15 km" in watches
+    assert "Siversk (Donetsk, UA), within 15 km" in seversk and "[1]" in seversk
+    assert "Bakhmut (Donetsk, UA), within 20 km" in near
+    assert "Watching Bakhmut (Donetsk, UA)" in watch and "within 15 km" in watch
+    assert "Khromove" in digest and "km from Bakhmut" in digest
+    assert "Supply road west of Bakhmut" in digest
+    assert "Nothing new" in again

@@ -171,3 +171,18 @@ def test_next_due_and_last_due_bracket_now() -> None:
     now = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
     assert last_due(c, now) <= now < next_due(c, now)
     assert next_due(c, now) - last_due(c, now) == timedelta(days=1)
+
+
+def test_a_watch_heading_never_ends_a_message() -> None:
+    passages = {
+        1: passage(1, "Shelling near Soledar hit homes.", SOLEDAR),
+        2: passage(2, "Shelling near Kramatorsk hit homes.", KRAMATORSK),
+    }
+    watches = [watch(1, 100, SOLEDAR, 5), watch(2, 100, KRAMATORSK, 5)]
+    digest = build_digest(100, match_watches(watches, passages)[100], passages, {})
+    [whole] = digest_messages(digest)
+    second_heading = whole[0].index("<b>Kramatorsk, 5 km</b>") + len("<b>Kramatorsk, 5 km</b>")
+    # A limit that fits the second heading but not the item under it.
+    split = digest_messages(digest, limit=second_heading + 5)
+    assert [ids for _, ids in split] == [[1], [2]]
+    assert split[1][0].startswith("<b>Kramatorsk, 5 km</b>")
