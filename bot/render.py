@@ -375,7 +375,7 @@ def digest_messages(digest: Digest, limit: int = TELEGRAM_LIMIT) -> list[tuple[s
     current: list[tuple[str, list[int]]] = []
     for block in blocks:
         if current and len("\n\n".join(b for b, _ in [*current, block])) > limit:
-            carried = []
+            carried: list[tuple[str, list[int]]] = []
             while current and not current[-1][1]:  # a heading goes with the items under it
                 carried.insert(0, current.pop())
             if current:
