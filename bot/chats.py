@@ -133,6 +133,9 @@ class ChatStore:
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA busy_timeout=10000")
+            # As the knowledge store: WAL, and no fsync per commit (a crash loses at most the
+            # last commits, never consistency; a lost delivery record means one resend).
+            self._db.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the database {path}: {exc}") from exc
         self._lock = threading.RLock()

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from bot import render
 from bot.chats import ChatSettings, ChatStore, utcnow
-from bot.digest import Digest, build_digest, is_due, match_watches
+from bot.digest import Digest, build_digest, is_due, match_watches, stories
 from bot.errors import ChatBlocked, ChatMoved, SendFailed
 from index.models import Citation
 from index.store import Store
@@ -76,14 +76,13 @@ class Digests:
         wanted = {c.chat_id for c in chats}
         watches = [w for w in self.chats.watches() if w.chat_id in wanted]
         matches = match_watches(watches, passages)
+        story = stories(passages, self.store.vectors(sorted(set(matches.passage.tolist()))))
         out: dict[int, Digest] = {}
         for chat in chats:
-            found = [m for m in matches.get(chat.chat_id, []) if m.passage_id > chat.cursor]
-            ids_found = [m.passage_id for m in found]
-            delivered = self.chats.delivered(chat.chat_id, ids_found)
-            vectors = self.store.vectors([i for i in ids_found if i not in delivered])
+            found = [m for m in matches.of(chat.chat_id) if m.passage_id > chat.cursor]
+            delivered = self.chats.delivered(chat.chat_id, [m.passage_id for m in found])
             out[chat.chat_id] = build_digest(
-                chat.chat_id, found, passages, vectors, delivered, after=chat.cursor
+                chat.chat_id, found, passages, story, delivered, after=chat.cursor
             )
         return out, upto
 

@@ -14,7 +14,7 @@ import numpy as np
 from bot.chats import ChatSettings, Watch
 from index.gazetteer import haversine_matrix
 from index.models import Citation, PlaceMention
-from index.ranking import fold_duplicates
+from index.ranking import shingles
 from index.translit import fold
 
 _PLACE_CHUNK = 512  # places per distance block: bounds memory at 512 x watches floats
@@ -26,7 +26,8 @@ class Match:
 
     passage_id: int
     watch: Watch
-    mention: PlaceMention  # distance_km is the distance from the watched point
+    mention: PlaceMention
+    distance_km: float  # from the watched point
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +36,7 @@ class DigestItem:
 
     citation: Citation
     duplicates: tuple[Citation, ...]
-    mention: PlaceMention
+    mention: PlaceMention  # distance_km is the distance from the watched point
 
     @property
     def passage_ids(self) -> tuple[int, ...]:
@@ -77,52 +78,117 @@ def keyword_match(text: str, keywords: Sequence[str]) -> bool:
     return any(re.search(rf"\b{re.escape(fold(k))}", folded) for k in keywords)
 
 
-def match_watches(
-    watches: Sequence[Watch], passages: Mapping[int, Citation]
-) -> dict[int, list[Match]]:
-    """For every chat, the passages that mention a place within one of its watches' radius.
+@dataclass(frozen=True)
+class Matches:
+    """Every (chat, passage) pair under some watch, as arrays sorted by chat; a chat's
+    :class:`Match` objects are made only when its digest is built."""
+
+    chat: np.ndarray  # int64 chat ids, sorted
+    passage: np.ndarray  # int64 passage ids
+    watch: np.ndarray  # index into ``watches``
+    mention: np.ndarray  # index into ``mentions``
+    km: np.ndarray
+    watches: Sequence[Watch]
+    mentions: Sequence[PlaceMention]
+
+    def __len__(self) -> int:
+        return len(self.chat)
+
+    def chats(self) -> list[int]:
+        """Chats with at least one match."""
+        return [int(c) for c in np.unique(self.chat)]
+
+    def of(self, chat_id: int) -> list[Match]:
+        """The matches of one chat."""
+        lo, hi = np.searchsorted(self.chat, [chat_id, chat_id + 1])
+        return [
+            Match(
+                int(self.passage[i]),
+                self.watches[int(self.watch[i])],
+                self.mentions[int(self.mention[i])],
+                round(float(self.km[i]), 1),
+            )
+            for i in range(int(lo), int(hi))
+        ]
+
+
+def match_watches(watches: Sequence[Watch], passages: Mapping[int, Citation]) -> Matches:
+    """The passages that mention a place within a watch's radius, for every chat at once.
 
     A passage under several watches of one chat is matched once, to its nearest watch.
-    Distances are computed once per distinct (place, watch) pair, in vectorised blocks.
+    Distances are computed once per distinct (place, watch) pair, in vectorised blocks, and
+    the pairs are expanded to mentions and reduced per (chat, passage) with NumPy; only the
+    keyword test of watches that have keywords runs per pair in Python.
     """
-    if not watches or not passages:
-        return {}
-    places: dict[int, list[tuple[int, PlaceMention]]] = {}
+    mentions: list[PlaceMention] = []
+    owner: list[int] = []
     for pid, citation in passages.items():
         for m in citation.places:
-            places.setdefault(m.place.geonameid, []).append((pid, m))
-    gids = list(places)
-    first = {gid: places[gid][0][1].place for gid in gids}
-    plat = np.array([first[g].lat for g in gids])
-    plon = np.array([first[g].lon for g in gids])
+            mentions.append(m)
+            owner.append(pid)
+    empty = np.zeros(0, dtype=np.int64)
+    if not watches or not mentions:
+        return Matches(empty, empty, empty, empty, np.zeros(0), watches, mentions)
+    gids = np.array([m.place.geonameid for m in mentions], dtype=np.int64)
+    places, first, place_of = np.unique(gids, return_index=True, return_inverse=True)
+    plat = np.array([mentions[i].place.lat for i in first])
+    plon = np.array([mentions[i].place.lon for i in first])
     wlat = np.array([w.lat for w in watches])
     wlon = np.array([w.lon for w in watches])
     radius = np.array([w.radius_km for w in watches])
-    best: dict[tuple[int, int], Match] = {}
-    kw_cache: dict[tuple[int, int], bool] = {}
-    for start in range(0, len(gids), _PLACE_CHUNK):
+    pair_place, pair_watch, pair_km = [], [], []
+    for start in range(0, len(places), _PLACE_CHUNK):
         km = haversine_matrix(
             plat[start : start + _PLACE_CHUNK], plon[start : start + _PLACE_CHUNK], wlat, wlon
         )
-        for row, col in zip(*np.nonzero(km <= radius[None, :]), strict=True):
-            watch, d = watches[int(col)], round(float(km[row, col]), 1)
-            for pid, m in places[gids[start + int(row)]]:
-                if pid <= watch.after_passage:
-                    continue
-                if watch.keywords:
-                    key = (pid, watch.id)
-                    if key not in kw_cache:
-                        kw_cache[key] = keyword_match(passages[pid].passage.text, watch.keywords)
-                    if not kw_cache[key]:
-                        continue
-                slot = (watch.chat_id, pid)
-                held = best.get(slot)
-                if held is None or d < (held.mention.distance_km or 0.0):
-                    best[slot] = Match(pid, watch, _at(m, d))
-    out: dict[int, list[Match]] = {}
-    for (chat_id, _), match in best.items():
-        out.setdefault(chat_id, []).append(match)
-    return out
+        rows, cols = np.nonzero(km <= radius[None, :])
+        pair_place.append(rows + start)
+        pair_watch.append(cols)
+        pair_km.append(km[rows, cols])
+    pp, pw, pk = (np.concatenate(a) for a in (pair_place, pair_watch, pair_km))
+    # Expand (place, watch) pairs to (mention, watch): mentions grouped by place.
+    order = np.argsort(place_of, kind="stable")
+    counts = np.bincount(place_of, minlength=len(places))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    per_pair = counts[pp]
+    total = int(per_pair.sum())
+    pair = np.repeat(np.arange(len(pp)), per_pair)
+    offset = np.arange(total) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
+    mention = order[starts[pp][pair] + offset]
+    watch = pw[pair]
+    km = pk[pair]
+    pid = np.asarray(owner, dtype=np.int64)[mention]
+    after = np.array([w.after_passage for w in watches], dtype=np.int64)
+    keep = pid > after[watch]
+    keyed = np.array([bool(w.keywords) for w in watches])
+    if keyed.any():
+        texts: dict[int, str] = {}
+        ok: dict[tuple[int, int], bool] = {}
+        for i in np.flatnonzero(keep & keyed[watch]):
+            p, w = int(pid[i]), int(watch[i])
+            if (p, w) not in ok:
+                if p not in texts:
+                    texts[p] = fold(passages[p].passage.text)
+                ok[(p, w)] = any(
+                    re.search(rf"\b{re.escape(fold(k))}", texts[p]) for k in watches[w].keywords
+                )
+            keep[i] = ok[(p, w)]
+    mention, watch, km, pid = mention[keep], watch[keep], km[keep], pid[keep]
+    chat = np.array([w.chat_id for w in watches], dtype=np.int64)[watch]
+    # Nearest watch per (chat, passage): sort by chat, passage, distance; keep the first.
+    order = np.lexsort((km, pid, chat))
+    chat, pid, watch, mention, km = (a[order] for a in (chat, pid, watch, mention, km))
+    first_of = np.ones(len(chat), dtype=bool)
+    first_of[1:] = (chat[1:] != chat[:-1]) | (pid[1:] != pid[:-1])
+    return Matches(
+        chat[first_of],
+        pid[first_of],
+        watch[first_of],
+        mention[first_of],
+        km[first_of],
+        watches,
+        mentions,
+    )
 
 
 def _at(m: PlaceMention, km: float) -> PlaceMention:
@@ -133,16 +199,64 @@ def _when(c: Citation) -> datetime:
     return c.article.published or c.article.ingested_at
 
 
+def stories(
+    passages: Mapping[int, Citation],
+    vectors: Mapping[int, np.ndarray],
+    jaccard: float = 0.5,
+    cosine: float = 0.97,
+) -> dict[int, int]:
+    """passage id -> the id of the first passage of its story: copies of one wire text from
+    different articles (shared word 4-grams, or nearly identical vectors) share a story.
+
+    Computed once per digest run for all new passages; candidates come from an inverted
+    index of 4-grams and one matrix product of the vectors, not from comparing every pair.
+    """
+    ids = sorted(passages)
+    grams = {pid: shingles(passages[pid].passage.text) for pid in ids}
+    by_gram: dict[str, list[int]] = {}
+    story: dict[int, int] = {}
+    near: dict[int, set[int]] = {}
+    with_vec = [pid for pid in ids if pid in vectors]
+    if len(with_vec) > 1:
+        matrix = np.stack([vectors[pid] for pid in with_vec])
+        rows, cols = np.nonzero(np.triu(matrix @ matrix.T, k=1) >= cosine)
+        for r, c in zip(rows, cols, strict=True):
+            near.setdefault(with_vec[int(c)], set()).add(with_vec[int(r)])
+    for pid in ids:
+        article = passages[pid].article.id
+        shared: dict[int, int] = {}
+        for g in grams[pid]:
+            for head in by_gram.get(g, ()):
+                shared[head] = shared.get(head, 0) + 1
+        found = None
+        for head in sorted(set(shared) | {story[p] for p in near.get(pid, ()) if p in story}):
+            if passages[head].article.id == article:
+                continue
+            union = len(grams[pid]) + len(grams[head]) - shared.get(head, 0)
+            similar = union and shared.get(head, 0) / union >= jaccard
+            if similar or any(story.get(p) == head for p in near.get(pid, ())):
+                found = head
+                break
+        if found is None:
+            story[pid] = pid
+            for g in grams[pid]:
+                by_gram.setdefault(g, []).append(pid)
+        else:
+            story[pid] = found
+    return story
+
+
 def build_digest(
     chat_id: int,
     matches: Sequence[Match],
     passages: Mapping[int, Citation],
-    vectors: Mapping[int, np.ndarray],
+    story: Mapping[int, int],
     delivered: set[int] | frozenset[int] = frozenset(),
     after: int = 0,
 ) -> Digest:
     """A chat's digest from its matches: passages after ``after`` not yet delivered, grouped
-    by watch (in the order the watches were made), newest first, copies of one story folded.
+    by watch (in the order the watches were made), newest first, copies of one story (see
+    :func:`stories`) folded into one item that cites them all.
     """
     by_watch: dict[int, list[Match]] = {}
     watches: dict[int, Watch] = {}
@@ -152,22 +266,21 @@ def build_digest(
             watches[match.watch.id] = match.watch
     groups = []
     for watch_id in sorted(by_watch):
-        found = {m.passage_id: m for m in by_watch[watch_id]}
-        ordered = sorted(found, key=lambda pid: (_when(passages[pid]), pid), reverse=True)
-        folded = fold_duplicates(
-            ordered,
-            {pid: passages[pid].passage.text for pid in ordered},
-            vectors,
-            {pid: passages[pid].article.id for pid in ordered},
-            limit=len(ordered),
+        found = sorted(
+            by_watch[watch_id],
+            key=lambda m: (_when(passages[m.passage_id]), m.passage_id),
+            reverse=True,
         )
+        heads: dict[int, list[Match]] = {}
+        for m in found:  # newest first: a story's newest copy is shown, the rest cited
+            heads.setdefault(story.get(m.passage_id, m.passage_id), []).append(m)
         items = tuple(
             DigestItem(
-                passages[head],
-                tuple(passages[d] for d in dups),
-                found[head].mention,
+                passages[shown.passage_id],
+                tuple(passages[c.passage_id] for c in copies),
+                _at(shown.mention, shown.distance_km),
             )
-            for head, dups in folded
+            for shown, *copies in heads.values()
         )
         groups.append(DigestGroup(watches[watch_id], items))
     return Digest(chat_id, tuple(groups))

@@ -153,6 +153,12 @@ class Webhook:
     allowed_updates: tuple[str, ...] = ()
 
 
+class _Server(ThreadingHTTPServer):
+    # A connection per call (HTTP/1.0): twenty chats answered at once overflow socketserver's
+    # default backlog of 5, and the kernel then drops connections.
+    request_queue_size = 128
+
+
 class BotApiEmulator:
     """The emulator's state and API; :meth:`start` serves it, :meth:`stop` ends it."""
 
@@ -208,7 +214,7 @@ class BotApiEmulator:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self._server = _Server(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         with self._cond:

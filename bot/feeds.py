@@ -13,8 +13,8 @@ from pathlib import Path
 from bot.chats import ChatStore, Feed, utcnow
 from index.errors import SourceError
 from index.knowledge import KnowledgeBase
-from index.models import IngestReport
-from index.sources import FeedPoll, SourceReader
+from index.models import Article, IngestReport
+from index.sources import FeedPoll, Item, SourceReader
 
 log = logging.getLogger(__name__)
 
@@ -94,9 +94,33 @@ class FeedPoller:
 
         with ThreadPoolExecutor(max_workers=min(self.workers, len(feeds))) as pool:
             polled = list(pool.map(fetch, feeds))
-        return [self._record(feed, got, now) for feed, got in zip(feeds, polled, strict=True)]
+        # One ingest for every feed's new items: the index is saved and the place context
+        # read once per poll, not once per feed.
+        feed_of: dict[int, str] = {}
+        items: list[Item] = []
+        for feed, got in zip(feeds, polled, strict=True):
+            if isinstance(got, FeedPoll) and not got.not_modified:
+                for item in got.items:
+                    feed_of[id(item)] = feed.url
+                    items.append(item)
+        added: dict[str, int] = {}
 
-    def _record(self, feed: Feed, got: FeedPoll | SourceError, now: datetime) -> PollOutcome:
+        def count(article: Article) -> None:
+            url = feed_of[id(article)]
+            added[url] = added.get(url, 0) + 1
+
+        if items:
+            report = self.knowledge.ingest(items, IngestReport(), on_added=count)
+            for failure in report.failures:
+                log.info("feed item %s: %s", failure.where, failure.reason)
+        return [
+            self._record(feed, got, now, added.get(feed.url, 0))
+            for feed, got in zip(feeds, polled, strict=True)
+        ]
+
+    def _record(
+        self, feed: Feed, got: FeedPoll | SourceError, now: datetime, added: int
+    ) -> PollOutcome:
         if isinstance(got, SourceError):
             wait = backoff(self.interval, feed.failures + 1)
             log.warning("feed %s failed (%d in a row): %s", feed.url, feed.failures + 1, got)
@@ -106,10 +130,7 @@ class FeedPoller:
         if got.not_modified:
             self.chats.record_poll(feed.url, now, next_poll, got.etag, got.last_modified)
             return PollOutcome(feed.url, "not modified")
-        report = self.knowledge.ingest(got.items, IngestReport())
-        for failure in report.failures:
-            log.info("feed %s: %s: %s", feed.url, failure.where, failure.reason)
         self.chats.record_poll(
-            feed.url, now, next_poll, got.etag, got.last_modified, articles=report.added
+            feed.url, now, next_poll, got.etag, got.last_modified, articles=added
         )
-        return PollOutcome(feed.url, "new", report.added)
+        return PollOutcome(feed.url, "new", added)

@@ -399,9 +399,13 @@ def watch_html(watch: Watch) -> str:
     words = (
         f"\nonly passages with: {html.escape(', '.join(watch.keywords))}" if watch.keywords else ""
     )
+    where = (
+        f"<b>{html.escape(watch.label)}</b> ({watch.lat:.4f}, {watch.lon:.4f})"
+        if watch.geonameid is not None
+        else f"the point <b>{html.escape(watch.label)}</b>"
+    )
     return (
-        f"👁 Watching <b>{html.escape(watch.label)}</b> ({watch.lat:.4f}, {watch.lon:.4f}) "
-        f"within {watch.radius_km:g} km.{words}\n"
+        f"👁 Watching {where} within {watch.radius_km:g} km.{words}\n"
         "New reports near it come in your digest (/settings: time, timezone, instant alerts)."
     )
 

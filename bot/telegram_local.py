@@ -124,6 +124,8 @@ async def local_chat(app: App, settings: Settings, stdin: TextIO, stdout: TextIO
             line = await asyncio.to_thread(stdin.readline)
             if not line or line.strip() in ("/quit", "/exit"):
                 break
+            if not stdin.isatty():
+                stdout.write(line if line.endswith("\n") else line + "\n")  # a scripted chat
             if not line.strip():
                 continue
             try:

@@ -131,8 +131,13 @@ class Watching:
             lat, lon = place
             if not (-90 <= lat <= 90 and -180 <= lon <= 180):
                 raise QueryError(f"not a point on Earth: {lat}, {lon}")
-            name = label = f"{lat:.4f}, {lon:.4f}"
             gid = None
+            name = label = f"{lat:.4f}, {lon:.4f}"
+            near = self.places.gazetteer.nearest(lat, lon)
+            if near is not None:
+                town, km = near
+                name = f"point near {town.name}"
+                label = f"{lat:.4f}, {lon:.4f}, {km:g} km from {town.label}"
         watch = Watch(
             0,
             chat_id,

@@ -30,9 +30,12 @@ def ids(update: Update) -> tuple[int, int | None, Message]:
 
 
 async def typing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Show "typing" while the search runs."""
+    """Show "typing" while the search runs: sent alongside the search, best effort (its
+    failure is logged by the error handler and never costs the user the answer)."""
     if update.effective_chat is not None:
-        await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
+        context.application.create_task(
+            context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
+        )
 
 
 def remember(context: ContextTypes.DEFAULT_TYPE, value: Any) -> int:

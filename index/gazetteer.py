@@ -126,6 +126,7 @@ class Gazetteer:
             )
         )
         self._cache: dict[tuple[str, bool], list[Candidate]] = {}
+        self._points: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.memo: dict[str, list[Candidate]] = {}  # the geoparser's per-word decisions
 
     def __len__(self) -> int:
@@ -135,6 +136,26 @@ class Gazetteer:
         """The place with this GeoNames id, if the gazetteer has it."""
         i = self._by_id.get(geonameid)
         return None if i is None else self.places[i]
+
+    def nearest(
+        self, lat: float, lon: float, max_km: float = 25.0, min_population: int = 2000
+    ) -> tuple[Place, float] | None:
+        """The nearest town of ``min_population`` or more within ``max_km`` of a point (else
+        the nearest place of any size), with its distance: a name for a shared location."""
+        if self._points is None:
+            self._points = (
+                np.array([p.lat for p in self.places]),
+                np.array([p.lon for p in self.places]),
+                np.array([p.population for p in self.places]),
+            )
+        plat, plon, pop = self._points
+        km = haversine_matrix(np.array([lat]), np.array([lon]), plat, plon)[0]
+        for floor in (min_population, 0):
+            fits = np.flatnonzero((km <= max_km) & (pop >= floor))
+            if len(fits):
+                best = int(fits[np.argmin(km[fits])])
+                return self.places[best], round(float(km[best]), 1)
+        return None
 
     def in_scope(self, place: Place) -> bool:
         """Whether the place lies in one of the scope countries."""

@@ -178,12 +178,14 @@ class KnowledgeBase:
         report: IngestReport | None = None,
         on_batch: Callable[[IngestReport], None] | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_added: Callable[[Article], None] | None = None,
     ) -> IngestReport:
         """Split, embed and store articles; failures and known articles are counted, not raised.
 
         Embedding is batched across articles (``batch_passages`` passages per model call).
         """
         report = report if report is not None else IngestReport()
+        passages_before = report.passages
         pending: list[tuple[Article, str, list[Span], list[PlaceMention]]] = []
         context = []
         if self.places is not None:
@@ -217,6 +219,8 @@ class KnowledgeBase:
                     else:
                         report.added += 1
                         ids.extend(got)
+                        if on_added:
+                            on_added(item.article)
                         rows.extend(range(offset, offset + len(item.spans)))
                     offset += len(item.spans)
                 report.passages += len(ids)
@@ -253,7 +257,7 @@ class KnowledgeBase:
                 flush()
         flush()
         with self._lock:
-            if self._index is not None:
+            if self._index is not None and report.passages > passages_before:
                 self._index.save(self._index_path)
         return report
 

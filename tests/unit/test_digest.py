@@ -8,7 +8,15 @@ from datetime import UTC, datetime, time, timedelta
 import numpy as np
 
 from bot.chats import ChatSettings, Watch
-from bot.digest import build_digest, is_due, keyword_match, last_due, match_watches, next_due
+from bot.digest import (
+    build_digest,
+    is_due,
+    keyword_match,
+    last_due,
+    match_watches,
+    next_due,
+    stories,
+)
 from bot.render import digest_messages
 from index.models import Citation, Passage, Place, PlaceMention, StoredArticle
 
@@ -66,16 +74,17 @@ def test_match_by_radius_nearest_watch_and_keywords() -> None:
         watch(13, 200, KUPIANSK, 10, "drone"),  # in range but no keyword
     ]
     found = match_watches(watches, passages)
-    assert {(m.passage_id, m.watch.id) for m in found[100]} == {(1, 11)}
-    assert {(m.passage_id, m.watch.id) for m in found[200]} == {(2, 12)}
-    [kramatorsk] = found[200]
-    assert 30 < (kramatorsk.mention.distance_km or 0) < 40
+    assert found.chats() == [100, 200]
+    assert {(m.passage_id, m.watch.id) for m in found.of(100)} == {(1, 11)}
+    assert {(m.passage_id, m.watch.id) for m in found.of(200)} == {(2, 12)}
+    [kramatorsk] = found.of(200)
+    assert 30 < kramatorsk.distance_km < 40
 
 
 def test_a_watch_reports_only_passages_after_it_was_made() -> None:
     passages = {5: passage(5, "Soledar again.", SOLEDAR), 9: passage(9, "Soledar later.", SOLEDAR)}
     found = match_watches([watch(1, 100, BAKHMUT, 20, after=5)], passages)
-    assert [m.passage_id for m in found[100]] == [9]
+    assert [m.passage_id for m in found.of(100)] == [9]
 
 
 def test_digest_groups_by_watch_newest_first_and_folds_copies() -> None:
@@ -87,15 +96,17 @@ def test_digest_groups_by_watch_newest_first_and_folds_copies() -> None:
         4: passage(4, "Kupiansk power lines were repaired.", KUPIANSK, day=4),
     }
     watches = [watch(1, 100, KUPIANSK, 10), watch(2, 100, BAKHMUT, 20)]
-    matches = match_watches(watches, passages)[100]
+    matches = match_watches(watches, passages).of(100)
     vectors = {pid: np.eye(8, dtype=np.float32)[pid] for pid in passages}
-    digest = build_digest(100, matches, passages, vectors)
+    story = stories(passages, vectors)
+    assert story == {1: 1, 2: 1, 3: 3, 4: 4}
+    digest = build_digest(100, matches, passages, story)
     assert [g.watch.id for g in digest.groups] == [1, 2]
     bakhmut = digest.groups[1].items
     assert [i.citation.passage.id for i in bakhmut] == [3, 2]  # newest first
     assert [d.passage.id for d in bakhmut[1].duplicates] == [1]  # one story, two sources
     assert sorted(digest.passage_ids) == [1, 2, 3, 4]
-    again = build_digest(100, matches, passages, vectors, delivered={1, 2, 3, 4})
+    again = build_digest(100, matches, passages, story, delivered={1, 2, 3, 4})
     assert again.groups == ()
 
 
@@ -104,7 +115,7 @@ def test_digest_messages_fit_and_carry_their_items() -> None:
         pid: passage(pid, f"Report {pid}: shelling near Soledar damaged houses. " * 6, SOLEDAR)
         for pid in range(1, 41)
     }
-    matches = match_watches([watch(1, 100, BAKHMUT, 20)], passages)[100]
+    matches = match_watches([watch(1, 100, BAKHMUT, 20)], passages).of(100)
     digest = build_digest(100, matches, passages, {})
     messages = digest_messages(digest)
     assert all(len(text) <= 4096 for text, _ in messages)
@@ -179,10 +190,24 @@ def test_a_watch_heading_never_ends_a_message() -> None:
         2: passage(2, "Shelling near Kramatorsk hit homes.", KRAMATORSK),
     }
     watches = [watch(1, 100, SOLEDAR, 5), watch(2, 100, KRAMATORSK, 5)]
-    digest = build_digest(100, match_watches(watches, passages)[100], passages, {})
+    digest = build_digest(100, match_watches(watches, passages).of(100), passages, {})
     [whole] = digest_messages(digest)
     second_heading = whole[0].index("<b>Kramatorsk, 5 km</b>") + len("<b>Kramatorsk, 5 km</b>")
     # A limit that fits the second heading but not the item under it.
     split = digest_messages(digest, limit=second_heading + 5)
     assert [ids for _, ids in split] == [[1], [2]]
     assert split[1][0].startswith("<b>Kramatorsk, 5 km</b>")
+
+
+def test_stories_fold_wire_copies_by_words_or_vectors_never_within_one_article() -> None:
+    wire = "The regional governor said the bridge near Soledar was closed for repairs today."
+    passages = {
+        1: passage(1, wire, SOLEDAR, article=1),
+        2: passage(2, wire.replace("today", "on Monday"), SOLEDAR, article=2),
+        3: passage(3, wire, SOLEDAR, article=1),  # same article as 1: not a copy
+        4: passage(4, "Soledar: a different report entirely, about a school.", SOLEDAR, article=4),
+        5: passage(5, "Soledar: reworded, but the same story as four.", SOLEDAR, article=5),
+    }
+    vectors = {pid: np.eye(8, dtype=np.float32)[pid] for pid in passages}
+    vectors[5] = vectors[4]  # nearly identical meaning
+    assert stories(passages, vectors) == {1: 1, 2: 1, 3: 3, 4: 4, 5: 4}
