@@ -63,6 +63,10 @@ class LocalChat:
             self._seen[message.message_id] = message.text
         return fresh
 
+    def pending(self) -> bool:
+        """Whether the bot has sent or edited something not shown yet."""
+        return bool(self._fresh())
+
     def _fresh(self) -> list[Message]:
         return [
             m
@@ -121,7 +125,16 @@ async def local_chat(app: App, settings: Settings, stdin: TextIO, stdout: TextIO
         while True:
             stdout.write("you> ")
             stdout.flush()
-            line = await asyncio.to_thread(stdin.readline)
+            reading = asyncio.ensure_future(asyncio.to_thread(stdin.readline))
+            while not reading.done():
+                # Digests and alerts arrive unasked: show them while waiting for input.
+                await asyncio.wait([reading], timeout=0.5)
+                if not reading.done() and chat.pending():
+                    for message in await chat.replies():
+                        print("\n" + render_message(message), file=stdout)
+                    stdout.write("\nyou> ")
+                    stdout.flush()
+            line = reading.result()
             if not line or line.strip() in ("/quit", "/exit"):
                 break
             if not stdin.isatty():

@@ -12,7 +12,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import access, ask, errors, settings, sources, start, watch
+from handlers import access, admin, ask, errors, settings, sources, start, watch
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
@@ -28,10 +28,10 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         ("digest",): settings.digest,
         ("settings",): settings.settings,
         ("sources",): sources.sources,
-        ("addfeed",): sources.addfeed,
-        ("removefeed",): sources.removefeed,
-        ("ingest",): sources.ingest,
-        ("stats",): sources.stats,
+        ("addfeed",): admin.addfeed,
+        ("removefeed",): admin.removefeed,
+        ("ingest",): admin.ingest,
+        ("stats",): admin.stats,
     }
     for names, callback in commands.items():
         application.add_handler(CommandHandler(list(names), callback))
@@ -42,7 +42,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         r"^wl:-?[\d.]+:-?[\d.]+:\d+$": watch.watch_point,
         r"^uw:\d+$": watch.unwatch_pressed,
         r"^instant:[01]$": settings.instant_pressed,
-        r"^rf:\d+$": sources.removefeed_pressed,
+        r"^rf:\d+$": admin.removefeed_pressed,
     }
     for pattern, callback in buttons.items():
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))

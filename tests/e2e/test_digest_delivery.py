@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,26 @@ async def test_an_article_ingested_by_the_cli_reaches_the_watching_chat_once(
             assert "Khromove" in shown(digest) and "km from Bakhmut" in shown(digest)
     finally:
         app.close()
+
+
+async def test_the_daily_digest_comes_at_the_chats_time_once(
+    fast_app: App, emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date()
+    clock = [datetime.combine(tomorrow, time(6, 59), UTC)]  # 08:59 in Kyiv (UTC+2)
+    async with bot_running(fast_app, emulator, **FAST) as application:
+        application.bot_data["service"].digests.clock = lambda: clock[0]
+        emulator.user_says("/watch Bakhmut 20", chat_id=48, user_id=48)
+        emulator.user_says("/settings time 09:00", chat_id=48, user_id=48)
+        emulator.user_says("/settings tz Europe/Kyiv", chat_id=48, user_id=48)
+        await replies(emulator, 48, 3)
+        fast_app.ingest([str(write_jsonl(tmp_path / "g.jsonl", [report(41)]))])
+        await asyncio.sleep(1.0)  # ticks before 09:00: nothing yet
+        assert len(emulator.bot_messages(48)) == 3
+        clock[0] = datetime.combine(tomorrow, time(7, 0, 30), UTC)  # 09:00:30 in Kyiv
+        await until(lambda: times_delivered(emulator, 48, 41) == 1)
+        clock[0] = datetime.combine(tomorrow, time(7, 30), UTC)
+        await asyncio.sleep(1.0)  # more ticks the same day: nothing more
+        clock[0] = datetime.combine(tomorrow + timedelta(days=1), time(7, 0, 30), UTC)
+        await asyncio.sleep(1.0)  # the next day's time, nothing new: no message
+        assert len(emulator.bot_messages(48)) == 4

@@ -125,6 +125,7 @@ def test_stats_and_reindex_and_rebuild_of_a_broken_index(
     passages = int(stats.split("passages")[1].split()[0])
     assert f"index size   {passages} vectors" in stats
     index = data / "vectors.faiss"
+
     def ranked() -> list[int]:
         found = ask_json(data, capsys, "drone attacks on Moscow")["results"]
         return [r["passage"]["id"] for r in found]

@@ -1,0 +1,90 @@
+"""Admin commands (user ids in ``SITREP_ADMINS``): /addfeed, /removefeed, /ingest, /stats."""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from bot import render
+from handlers.common import ids, recall, remember, service_of, typing
+
+
+async def addfeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/addfeed URL (admins)."""
+    _, user_id, message = ids(update)
+    url = " ".join(context.args or [])
+    if not url:
+        await message.reply_html("Send the feed's address: <code>/addfeed https://…/rss</code>")
+        return
+    added = await service_of(context).add_feed(user_id, url)
+    await message.reply_html(
+        f"Following {html.escape(url)}: it is polled within a minute."
+        if added
+        else f"{html.escape(url)} is already followed.",
+        disable_web_page_preview=True,
+    )
+
+
+async def removefeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/removefeed [URL] (admins): buttons for each feed without a URL."""
+    _, user_id, message = ids(update)
+    service = service_of(context)
+    url = " ".join(context.args or [])
+    if url:
+        removed = await service.remove_feed(user_id, url)
+        await message.reply_html(
+            f"Stopped following {html.escape(url)}." if removed else "That feed is not followed.",
+            disable_web_page_preview=True,
+        )
+        return
+    service.require_admin(user_id)
+    feeds = await service.feeds()
+    if not feeds:
+        await message.reply_html("No feeds are followed.")
+        return
+    keyboard = [
+        [InlineKeyboardButton(f.url[-60:], callback_data=f"rf:{remember(context, f.url)}")]
+        for f in feeds[:50]
+    ]
+    await message.reply_html("Stop following which?", reply_markup=InlineKeyboardMarkup(keyboard))
+
+
+async def removefeed_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A feed picked to remove."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    url = recall(context, query.data[3:])
+    if not isinstance(url, str):
+        await query.answer("This choice has expired: send /removefeed again.", show_alert=True)
+        return
+    user = update.effective_user
+    removed = await service_of(context).remove_feed(user.id if user else None, url)
+    await query.answer()
+    await query.edit_message_text(
+        f"Stopped following {html.escape(url)}." if removed else "That feed was already removed.",
+        disable_web_page_preview=True,
+    )
+
+
+async def ingest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ingest URL (admins): fetch and ingest one page or feed."""
+    _, user_id, message = ids(update)
+    url = " ".join(context.args or [])
+    if not url:
+        await message.reply_html("Send the address: <code>/ingest https://…</code>")
+        return
+    service_of(context).require_admin(user_id)
+    await typing(update, context)
+    report = await service_of(context).ingest_url(user_id, url)
+    await message.reply_html(
+        f"<pre>{html.escape(render.report_text(report))}</pre>", disable_web_page_preview=True
+    )
+
+
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/stats (admins)."""
+    _, user_id, message = ids(update)
+    found = await service_of(context).stats(user_id)
+    await message.reply_html(f"<pre>{html.escape(render.stats_text(found, 'vector index'))}</pre>")
