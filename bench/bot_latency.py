@@ -57,8 +57,7 @@ from bot import emulator as emulator_module  # noqa: E402
 from bot.app import App, build_app  # noqa: E402
 from bot.demo import SAMPLE_CORPUS  # noqa: E402
 from bot.emulator import BotApiEmulator, Message, plain_text  # noqa: E402
-from bot.service import Service  # noqa: E402
-from bot.telegram_app import build_telegram  # noqa: E402
+from bot.telegram_local import bot_on  # noqa: E402
 
 TOKEN = "123456:BENCH-TOKEN-VALUE"
 FIRST_CHAT = 1000
@@ -231,27 +230,18 @@ async def bot_runs(
     emulator = start_emulator(backlog)
     try:
         app.settings = app.settings.replace(telegram_api_url=emulator.url)
-        application = build_telegram(Service(app), app.settings, token=TOKEN)
-        async with application:
-            await application.post_init(application)  # type: ignore[misc]
-            await application.start()
-            assert application.updater is not None
-            await application.updater.start_polling(poll_interval=0.0, timeout=1)
-            try:
-                inbox = Inbox(emulator)
-                for n, text in enumerate(WARMUP, start=1):
-                    emulator.user_says(text, chat_id=WARMUP_CHAT, user_id=WARMUP_CHAT)
-                    if not await inbox.wait({WARMUP_CHAT: n}, time.monotonic() + timeout):
-                        raise SystemExit("the bot did not answer the warm-up questions")
-                runs = []
-                for mode in modes:
-                    # the rate limiter's bucket, filled by what came before, drains in 1 s
-                    await asyncio.sleep(SETTLE_S)
-                    runs.append(await drive(emulator, mode, work, chats, timeout))
-                return runs
-            finally:
-                await application.updater.stop()
-                await application.stop()
+        async with bot_on(app, app.settings, emulator, TOKEN):
+            inbox = Inbox(emulator)
+            for n, text in enumerate(WARMUP, start=1):
+                emulator.user_says(text, chat_id=WARMUP_CHAT, user_id=WARMUP_CHAT)
+                if not await inbox.wait({WARMUP_CHAT: n}, time.monotonic() + timeout):
+                    raise SystemExit("the bot did not answer the warm-up questions")
+            runs = []
+            for mode in modes:
+                # the rate limiter's bucket, filled by what came before, drains in 1 s
+                await asyncio.sleep(SETTLE_S)
+                runs.append(await drive(emulator, mode, work, chats, timeout))
+            return runs
     finally:
         emulator.stop()
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 
 from index.errors import StoreError
-from index.store import from_db_time, to_db_time
+from index.store import connect, from_db_time, to_db_time
 
 log = logging.getLogger(__name__)
 
@@ -129,15 +129,8 @@ class ChatStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        try:
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.execute("PRAGMA busy_timeout=10000")
-            # As the knowledge store: WAL, and no fsync per commit (a crash loses at most the
-            # last commits, never consistency; a lost delivery record means one resend).
-            self._db.execute("PRAGMA synchronous=NORMAL")
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the database {path}: {exc}") from exc
+        # A crash may lose the last delivery records (never consistency): at worst one resend.
+        self._db = connect(path)
         self._lock = threading.RLock()
         self._migrate()
 
@@ -162,12 +155,12 @@ class ChatStore:
                 )
 
     def _write(self, sql: str, args: Sequence[object] = ()) -> int:
+        """Run one statement; returns the number of rows it changed."""
         with self._lock:
             try:
-                cur = self._db.execute(sql, tuple(args))
+                return self._db.execute(sql, tuple(args)).rowcount
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot write to {self.path}: {exc}") from exc
-            return cur.rowcount if cur.lastrowid is None else cur.lastrowid or cur.rowcount
 
     # -- chats ------------------------------------------------------------------------------
 

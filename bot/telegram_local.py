@@ -10,6 +10,8 @@ import sys
 from collections.abc import AsyncIterator
 from typing import TextIO
 
+from telegram.ext import Application
+
 from bot.app import App
 from bot.emulator import BotApiEmulator, Message, plain_text
 from bot.service import Service
@@ -90,23 +92,32 @@ def render_message(message: Message) -> str:
 
 
 @contextlib.asynccontextmanager
-async def local_bot(app: App, settings: Settings) -> AsyncIterator[BotApiEmulator]:
-    """Serve the emulator and run the real bot (polling, jobs) on it until the block ends."""
-    emulator = BotApiEmulator().start()
+async def bot_on(
+    app: App, settings: Settings, emulator: BotApiEmulator, token: str = LOCAL_TOKEN
+) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    """Run the real bot (polling, jobs) against a running emulator until the block ends."""
     application = build_telegram(
-        Service(app), settings.replace(telegram_api_url=emulator.url), token=LOCAL_TOKEN
+        Service(app), settings.replace(telegram_api_url=emulator.url), token=token
     )
+    async with application:
+        await application.post_init(application)  # type: ignore[misc]
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0.0, timeout=1)
+        try:
+            yield application
+        finally:
+            await application.updater.stop()
+            await application.stop()
+
+
+@contextlib.asynccontextmanager
+async def local_bot(app: App, settings: Settings) -> AsyncIterator[BotApiEmulator]:
+    """Serve the emulator and run the real bot on it until the block ends."""
+    emulator = BotApiEmulator().start()
     try:
-        async with application:
-            await application.post_init(application)  # type: ignore[misc]
-            await application.start()
-            assert application.updater is not None
-            await application.updater.start_polling(poll_interval=0.0, timeout=1)
-            try:
-                yield emulator
-            finally:
-                await application.updater.stop()
-                await application.stop()
+        async with bot_on(app, settings, emulator):
+            yield emulator
     finally:
         emulator.stop()
 

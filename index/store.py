@@ -100,6 +100,22 @@ def from_db_time(value: str | None) -> datetime | None:
     return datetime.strptime(value, _TIME_FORMAT).replace(tzinfo=UTC) if value else None
 
 
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection to the database file, shared safely between threads behind a lock:
+    WAL (readers never wait on the writer), no fsync per commit (a crash loses at most the
+    last commits, never consistency), foreign keys on, and patience with other writers."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute("PRAGMA busy_timeout=10000")
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreError(f"cannot open the database {path}: {exc}") from exc
+    return db
+
+
 def content_hash(text: str) -> str:
     """A hash of the text that ignores case, accents' encoding and whitespace differences."""
     norm = " ".join(unicodedata.normalize("NFC", text).casefold().split())
@@ -133,15 +149,7 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.execute("PRAGMA busy_timeout=10000")
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"cannot open the database {path}: {exc}") from exc
+        self._db = connect(path)
         self._lock = threading.RLock()
         self._migrate()
 

@@ -11,8 +11,7 @@ from telegram.ext import Application
 
 from bot.app import App
 from bot.emulator import BotApiEmulator, Message, plain_text
-from bot.service import Service
-from bot.telegram_app import build_telegram
+from bot.telegram_local import bot_on
 
 TOKEN = "123456:SECRET-TOKEN-VALUE"
 
@@ -23,17 +22,8 @@ async def bot_running(
 ) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     """Start the bot (polling, jobs) on ``app``; ``settings`` override the app's settings."""
     app.settings = app.settings.replace(telegram_api_url=emulator.url, **settings)
-    application = build_telegram(Service(app), app.settings, token=TOKEN)
-    async with application:
-        await application.post_init(application)  # type: ignore[misc]
-        await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0.0, timeout=1)
-        try:
-            yield application
-        finally:
-            await application.updater.stop()
-            await application.stop()
+    async with bot_on(app, app.settings, emulator, TOKEN) as application:
+        yield application
 
 
 async def replies(
