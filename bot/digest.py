@@ -4,15 +4,16 @@ and when a chat's daily digest is due."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from bot.chats import ChatSettings, Watch
-from index.gazetteer import haversine_matrix
 from index.models import Citation, PlaceMention
 from index.ranking import shingles
 from index.translit import fold
@@ -20,9 +21,9 @@ from index.translit import fold
 _PLACE_CHUNK = 512  # places per distance block: bounds memory at 512 x watches floats
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
-    """A passage that falls under a watch, and the mention that put it there."""
+class Match(NamedTuple):
+    """A passage that falls under a watch, and the mention that put it there. (Tuples, not
+    dataclasses: a busy tick makes hundreds of thousands of these.)"""
 
     passage_id: int
     watch: Watch
@@ -30,13 +31,13 @@ class Match:
     distance_km: float  # from the watched point
 
 
-@dataclass(frozen=True, slots=True)
-class DigestItem:
+class DigestItem(NamedTuple):
     """One story in a digest: the newest passage, the copies folded into it, and why."""
 
     citation: Citation
     duplicates: tuple[Citation, ...]
-    mention: PlaceMention  # distance_km is the distance from the watched point
+    mention: PlaceMention  # the place that put it in the digest
+    distance_km: float  # of that place from the watched point
 
     @property
     def passage_ids(self) -> tuple[int, ...]:
@@ -122,10 +123,10 @@ def match_watches(watches: Sequence[Watch], passages: Mapping[int, Citation]) ->
     """
     mentions: list[PlaceMention] = []
     owner: list[int] = []
-    for pid, citation in passages.items():
+    for passage_id, citation in passages.items():
         for m in citation.places:
             mentions.append(m)
-            owner.append(pid)
+            owner.append(passage_id)
     empty = np.zeros(0, dtype=np.int64)
     if not watches or not mentions:
         return Matches(empty, empty, empty, empty, np.zeros(0), watches, mentions)
@@ -136,16 +137,21 @@ def match_watches(watches: Sequence[Watch], passages: Mapping[int, Citation]) ->
     wlat = np.array([w.lat for w in watches])
     wlon = np.array([w.lon for w in watches])
     radius = np.array([w.radius_km for w in watches])
-    pair_place, pair_watch, pair_km = [], [], []
+    # Within the radius <=> the unit vectors' dot product is at least cos(radius / R): one
+    # matrix product per block finds the pairs, and only those get an exact distance.
+    reach = np.cos(np.minimum(radius / EARTH_KM, np.pi)) - 1e-12
+    wxyz = _unit(wlat, wlon)
+    pxyz = _unit(plat, plon)
+    pair_place, pair_watch = [], []
     for start in range(0, len(places), _PLACE_CHUNK):
-        km = haversine_matrix(
-            plat[start : start + _PLACE_CHUNK], plon[start : start + _PLACE_CHUNK], wlat, wlon
-        )
-        rows, cols = np.nonzero(km <= radius[None, :])
+        dots = pxyz[start : start + _PLACE_CHUNK] @ wxyz.T
+        rows, cols = np.nonzero(dots >= reach[None, :])
         pair_place.append(rows + start)
         pair_watch.append(cols)
-        pair_km.append(km[rows, cols])
-    pp, pw, pk = (np.concatenate(a) for a in (pair_place, pair_watch, pair_km))
+    pp, pw = np.concatenate(pair_place), np.concatenate(pair_watch)
+    pk = _haversine(plat[pp], plon[pp], wlat[pw], wlon[pw])
+    inside = pk <= radius[pw]
+    pp, pw, pk = pp[inside], pw[inside], pk[inside]
     # Expand (place, watch) pairs to (mention, watch): mentions grouped by place.
     order = np.argsort(place_of, kind="stable")
     counts = np.bincount(place_of, minlength=len(places))
@@ -161,18 +167,9 @@ def match_watches(watches: Sequence[Watch], passages: Mapping[int, Citation]) ->
     after = np.array([w.after_passage for w in watches], dtype=np.int64)
     keep = pid > after[watch]
     keyed = np.array([bool(w.keywords) for w in watches])
-    if keyed.any():
-        texts: dict[int, str] = {}
-        ok: dict[tuple[int, int], bool] = {}
-        for i in np.flatnonzero(keep & keyed[watch]):
-            p, w = int(pid[i]), int(watch[i])
-            if (p, w) not in ok:
-                if p not in texts:
-                    texts[p] = fold(passages[p].passage.text)
-                ok[(p, w)] = any(
-                    re.search(rf"\b{re.escape(fold(k))}", texts[p]) for k in watches[w].keywords
-                )
-            keep[i] = ok[(p, w)]
+    rows = np.flatnonzero(keep & keyed[watch])
+    if len(rows):
+        keep[rows] = _keywords_hold(watches, passages, watch[rows], pid[rows])
     mention, watch, km, pid = mention[keep], watch[keep], km[keep], pid[keep]
     chat = np.array([w.chat_id for w in watches], dtype=np.int64)[watch]
     # Nearest watch per (chat, passage): sort by chat, passage, distance; keep the first.
@@ -191,8 +188,78 @@ def match_watches(watches: Sequence[Watch], passages: Mapping[int, Citation]) ->
     )
 
 
-def _at(m: PlaceMention, km: float) -> PlaceMention:
-    return PlaceMention(m.place, m.surface, m.start, m.end, m.match, m.confidence, km)
+class _Vocabulary:
+    """The folded words of some passages, sorted, to find every passage holding a word that
+    starts with a keyword by one binary search instead of a scan per (passage, watch)."""
+
+    def __init__(self, texts: Mapping[int, str]) -> None:
+        where: dict[str, set[int]] = {}
+        self.texts = {pid: fold(text) for pid, text in texts.items()}
+        for pid, text in self.texts.items():
+            for word in set(_WORDS.findall(text)):
+                where.setdefault(word, set()).add(pid)
+        self.words = sorted(where)
+        self.where = where
+        self._found: dict[str, frozenset[int]] = {}
+
+    def passages_with(self, keyword: str) -> frozenset[int]:
+        """Passages with a word starting with ``keyword`` (a phrase: containing it)."""
+        key = fold(keyword)
+        if key not in self._found:
+            if " " in key or not _WORDS.fullmatch(key):
+                pattern = re.compile(rf"\b{re.escape(key)}")
+                found = {pid for pid, text in self.texts.items() if pattern.search(text)}
+            else:
+                found = set()
+                for i in range(bisect_left(self.words, key), len(self.words)):
+                    if not self.words[i].startswith(key):
+                        break
+                    found |= self.where[self.words[i]]
+            self._found[key] = frozenset(found)
+        return self._found[key]
+
+
+_WORDS = re.compile(r"\w+")
+
+
+def _keywords_hold(
+    watches: Sequence[Watch],
+    passages: Mapping[int, Citation],
+    watch: np.ndarray,
+    pid: np.ndarray,
+) -> np.ndarray:
+    """For (watch, passage) rows of watches with keywords: whether a keyword is in the text."""
+    vocabulary = _Vocabulary({int(p): passages[int(p)].passage.text for p in np.unique(pid)})
+    ok = np.zeros(len(watch), dtype=bool)
+    order = np.argsort(watch, kind="stable")
+    bounds = np.flatnonzero(np.diff(watch[order])) + 1
+    for rows in np.split(order, bounds):
+        hits = frozenset().union(
+            *(vocabulary.passages_with(k) for k in watches[int(watch[rows[0]])].keywords)
+        )
+        ok[rows] = [int(p) in hits for p in pid[rows]]
+    return ok
+
+
+EARTH_KM = 6371.0088
+
+
+def _unit(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Points on the unit sphere, one row per (lat, lon)."""
+    phi, lam = np.radians(lat), np.radians(lon)
+    return np.stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)], axis=1)
+
+
+def _haversine(
+    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
+) -> np.ndarray:
+    """Great-circle km between paired points (the gazetteer's formula, element-wise)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    a = (
+        np.sin((p2 - p1) / 2) ** 2
+        + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
+    )
+    return np.asarray(2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
 
 
 def _when(c: Citation) -> datetime:
@@ -278,7 +345,8 @@ def build_digest(
             DigestItem(
                 passages[shown.passage_id],
                 tuple(passages[c.passage_id] for c in copies),
-                _at(shown.mention, shown.distance_km),
+                shown.mention,
+                shown.distance_km,
             )
             for shown, *copies in heads.values()
         )

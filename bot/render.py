@@ -335,19 +335,20 @@ def _snippet(c: Citation, m: PlaceMention) -> str:
     return " ".join(body.split())
 
 
-def why_text(m: PlaceMention, watch_name: str) -> str:
+def why_text(m: PlaceMention, km: float, watch_name: str) -> str:
     """ "Soledar, 12 km from Bakhmut", or "Bakhmut" when the watched place itself is named."""
-    if (m.distance_km or 0.0) < 1.0 and m.place.name == watch_name:
+    if km < 1.0 and m.place.name == watch_name:
         return m.place.name
-    return f"{m.place.name}, {m.distance_km or 0:g} km from {watch_name}"
+    return f"{m.place.name}, {km:g} km from {watch_name}"
 
 
 def digest_item_html(item: DigestItem, watch_name: str) -> str:
     """One digest item: why it matched, the words around the place, where it comes from."""
     c = item.citation
     a = c.article
+    why = html.escape(why_text(item.mention, item.distance_km, watch_name))
     lines = [
-        f"📍 <b>{html.escape(why_text(item.mention, watch_name))}</b>: {_snippet(c, item.mention)}",
+        f"📍 <b>{why}</b>: {_snippet(c, item.mention)}",
         f"<i>{_link(a)} — {html.escape(a.source or 'unknown source')} — "
         f"{html.escape(_date(a))}</i>",
     ]
