@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,6 +21,8 @@ from bot.service import Service
 from bot.settings import Settings, SettingsError, apply_telegram_env
 
 log = logging.getLogger(__name__)
+
+JSONDict = dict[str, Any]  # a Bot API result, as python-telegram-bot types it
 
 COMMANDS = (
     BotCommand("ask", "ask what happened, e.g. /ask shelling near Siversk"),
@@ -47,6 +50,28 @@ class RedactToken(logging.Filter):
             record.msg = self._pattern.sub("<token>", message)
             record.args = ()
         return True
+
+
+class MessageRateLimiter(AIORateLimiter):
+    """Telegram's flood limits (30 messages a second, 20 a minute per group) are about
+    messages: "typing" is sent at once instead of queueing with the answers it announces.
+    A 429 for it is logged and forgotten; it is best effort anyway."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        """Pass chat actions straight through; everything else is paced and retried."""
+        if endpoint == "sendChatAction":
+            return await callback(*args, **kwargs)
+        return await super().process_request(
+            callback, args, kwargs, endpoint, data, rate_limit_args
+        )
 
 
 class TelegramNotifier:
@@ -134,7 +159,7 @@ def build_telegram(service: Service, settings: Settings, token: str | None = Non
         .token(secret)
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(MessageRateLimiter(max_retries=3))
         .concurrent_updates(True)
         .post_init(post_init)
         .build()
@@ -184,7 +209,7 @@ async def send_digest(service: Service, settings: Settings, chat_id: int) -> Del
     secret = settings.telegram_token.get()
     _protect_token(secret)
     api = settings.telegram_api_url.rstrip("/")
-    bot = ExtBot(secret, base_url=f"{api}/bot", rate_limiter=AIORateLimiter(max_retries=3))
+    bot = ExtBot(secret, base_url=f"{api}/bot", rate_limiter=MessageRateLimiter(max_retries=3))
     async with bot:
         service.connect(TelegramNotifier(bot))
         return await service.digests.send_now(chat_id)

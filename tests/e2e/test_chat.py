@@ -204,3 +204,13 @@ async def test_settings_reject_bad_values_clearly(
         panel = (await replies(emulator, 31, 3))[2]
         emulator.user_presses(panel, buttons(panel)["Turn instant alerts on"], user_id=31)
         await until(lambda: "instant alerts: on" in shown(emulator.bot_messages(31)[2]))
+
+
+async def test_a_failed_typing_action_never_costs_the_answer(
+    corpus_app: App, emulator: BotApiEmulator
+) -> None:
+    async with bot_running(corpus_app, emulator):
+        emulator.fail_next("sendChatAction", times=1, code=429, retry_after=5)
+        emulator.user_says("news from Kharkov", chat_id=32, user_id=32)
+        [answer] = await replies(emulator, 32, 1, timeout=4)  # not held back by the 429
+        assert "Kharkiv" in shown(answer)
