@@ -61,11 +61,23 @@ def recall(context: ContextTypes.DEFAULT_TYPE, key: str) -> Any:
 
 
 def place_buttons(prefix: str, places: tuple[Place, ...]) -> InlineKeyboardMarkup:
-    """One button per place ("Fedorivka (Donetsk, UA)"), callback data ``prefix:geonameid``."""
+    """One button per place ("Fedorivka (Donetsk, UA)"), callback data ``prefix:geonameid``;
+    places of one name in one region are told apart by where they lie."""
+    shown = places[:8]
+    labels = [p.label for p in shown]
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(p.label[:60], callback_data=f"{prefix}:{p.geonameid}")]
-            for p in places[:8]
+            [
+                InlineKeyboardButton(
+                    (
+                        p.label
+                        if labels.count(p.label) == 1
+                        else f"{p.label} {p.lat:.2f}, {p.lon:.2f}"
+                    )[:60],
+                    callback_data=f"{prefix}:{p.geonameid}",
+                )
+            ]
+            for p in shown
         ]
     )
 
