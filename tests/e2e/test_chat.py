@@ -68,13 +68,13 @@ async def test_ambiguous_place_offers_buttons_and_the_pick_answers(
         [choice] = await replies(emulator, 22, 1)
         options = buttons(choice)
         assert len(options) >= 2 and all(d.startswith("pick:") for d in options.values())
+        rows = (choice.reply_markup or {})["inline_keyboard"]
+        labels = [b["text"] for row in rows for b in row]
+        assert len(labels) == len(set(labels))  # one-name, one-region places told apart
         label, data = next(iter(options.items()))
         emulator.user_presses(choice, data, user_id=22)
         answer = (await replies(emulator, 22, 2))[1]
         assert label.split(")")[0] + ")" in shown(answer)  # the label without coordinates
-        rows = (choice.reply_markup or {})["inline_keyboard"]
-        labels = [b["text"] for row in rows for b in row]
-        assert len(labels) == len(set(labels))  # one-name, one-region places told apart
 
 
 async def test_unknown_place_offers_did_you_mean(corpus_app: App, emulator: BotApiEmulator) -> None:
