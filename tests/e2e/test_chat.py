@@ -217,3 +217,29 @@ async def test_a_failed_typing_action_never_costs_the_answer(
         emulator.user_says("news from Kharkov", chat_id=32, user_id=32)
         [answer] = await replies(emulator, 32, 1, timeout=4)  # not held back by the 429
         assert "Kharkiv" in shown(answer)
+
+
+async def test_buttons_from_before_a_restart_say_they_expired(
+    fast_app: App, emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    fast_app.ingest([str(write_jsonl(tmp_path / "s.jsonl", soledar_reports(8)))])
+    async with bot_running(fast_app, emulator):
+        emulator.user_says("/near Soledar", chat_id=33, user_id=33)
+        [first] = await replies(emulator, 33, 1)
+    async with bot_running(fast_app, emulator):  # a new process: answers kept in memory are gone
+        emulator.user_presses(first, buttons(first)["More ▸"], user_id=33)
+        await until(lambda: bool(emulator.callback_answers))
+        assert "expired" in emulator.callback_answers[-1]["text"]
+        assert emulator.callback_answers[-1]["show_alert"] in (True, "true")
+        assert "passages 1–" in shown(emulator.bot_messages(33)[0])  # the page is left as it was
+
+
+async def test_a_watch_beyond_the_largest_radius_is_refused(
+    corpus_app: App, emulator: BotApiEmulator
+) -> None:
+    async with bot_running(corpus_app, emulator):
+        emulator.user_says("/watch Bakhmut 5000", chat_id=34, user_id=34)
+        emulator.user_says("/watch", chat_id=34, user_id=34)
+        said = "\n".join(shown(m) for m in await replies(emulator, 34, 2))
+        assert "between 0 and" in said and "Say what to watch" in said
+        assert corpus_app.chats.watches(34) == []
