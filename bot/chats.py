@@ -221,11 +221,23 @@ class ChatStore:
         """A group became a supergroup: its settings, watches and deliveries move to the new id."""
         with self._lock:
             if self._db.execute("SELECT 1 FROM chats WHERE id = ?", (new_id,)).fetchone():
-                # The new id is already known (a message came from it first): move the watches
-                # and the delivery log over, then drop the old row.
+                # The new id is already known (a message came from it first). The group's
+                # settings win; the position is the earlier of the two, so nothing is skipped,
+                # and the merged delivery log keeps anything from being sent twice.
                 self._db.execute("BEGIN")
                 self._db.execute(
+                    "UPDATE chats SET (digest_time, timezone, instant, cursor, last_digest_at) = "
+                    "(SELECT o.digest_time, o.timezone, o.instant, min(o.cursor, chats.cursor), "
+                    "o.last_digest_at FROM chats o WHERE o.id = ?) WHERE id = ?",
+                    (old_id, new_id),
+                )
+                self._db.execute(
                     "UPDATE watches SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
+                )
+                self._db.execute(  # the same watch made in both: keep the first
+                    "DELETE FROM watches WHERE chat_id = ? AND id NOT IN (SELECT min(id) FROM "
+                    "watches WHERE chat_id = ? GROUP BY name, lat, lon, radius_km, keywords)",
+                    (new_id, new_id),
                 )
                 self._db.execute(
                     "INSERT OR IGNORE INTO deliveries SELECT ?, passage_id, message_id, "
@@ -283,15 +295,17 @@ class ChatStore:
                 )
         return found[0] if found else None
 
-    def watches(self, chat_id: int | None = None) -> list[Watch]:
-        """A chat's watches (every watch of every chat not blocked, when ``chat_id`` is None)."""
+    def watches(self, chat_id: int | None = None, with_blocked: bool = False) -> list[Watch]:
+        """A chat's watches; with no ``chat_id``, every watch of every chat that has not
+        blocked the bot (of every chat at all ``with_blocked``)."""
         sql = (
             "SELECT w.id, w.chat_id, w.name, w.label, w.lat, w.lon, w.radius_km, w.keywords, "
             "w.geonameid, w.after_passage FROM watches w JOIN chats c ON c.id = w.chat_id "
         )
         with self._lock:
             if chat_id is None:
-                rows = self._db.execute(sql + "WHERE c.blocked = 0 ORDER BY w.id").fetchall()
+                where = "" if with_blocked else "WHERE c.blocked = 0 "
+                rows = self._db.execute(sql + where + "ORDER BY w.id").fetchall()
             else:
                 rows = self._db.execute(
                     sql + "WHERE w.chat_id = ? ORDER BY w.id", (chat_id,)
@@ -422,8 +436,8 @@ class ChatStore:
         """The outcome of one poll: validators kept on success, failures counted on error."""
         if error is None:
             self._write(
-                "UPDATE feeds SET last_polled = ?, next_poll = ?, etag = coalesce(?, etag), "
-                "last_modified = coalesce(?, last_modified), failures = 0, last_error = NULL, "
+                "UPDATE feeds SET last_polled = ?, next_poll = ?, etag = ?, "
+                "last_modified = ?, failures = 0, last_error = NULL, "
                 "articles = articles + ? WHERE url = ?",
                 (to_db_time(now), to_db_time(next_poll), etag, last_modified, articles, url),
             )

@@ -12,7 +12,7 @@ from typing import Protocol
 from bot import render
 from bot.chats import ChatSettings, ChatStore, utcnow
 from bot.digest import Digest, build_digest, is_due, match_watches, stories
-from bot.errors import ChatBlocked, ChatMoved, SendFailed
+from bot.errors import ChatBlocked, ChatMoved, SendFailed, SendRefused
 from index.models import Citation
 from index.store import Store
 
@@ -35,7 +35,7 @@ class DeliveryReport:
     """What one digest run did for one chat."""
 
     chat_id: int
-    status: str  # "sent", "nothing new", "blocked", "failed", "dry run"
+    status: str  # "sent", "nothing new", "blocked", "moved", "failed", "dry run"
     items: int = 0
     messages: int = 0
     texts: tuple[str, ...] = ()  # the rendered messages (all of them on a dry run)
@@ -56,11 +56,13 @@ class Digests:
         store: Store,
         notifier: Notifier | None = None,
         clock: Callable[[], datetime] = utcnow,
+        allowed: Callable[[int], bool] = lambda _chat_id: True,
     ) -> None:
         self.chats = chats
         self.store = store
         self.notifier = notifier
         self.clock = clock
+        self.allowed = allowed  # chats off the allow-list get no digests
         self._lock = asyncio.Lock()  # one delivery run at a time: a tick and /digest never race
 
     # -- blocking steps (run in a worker thread) ---------------------------------------------
@@ -70,19 +72,23 @@ class Digests:
         upto = self.store.max_passage_id()
         if not chats:
             return {}, upto
-        lowest = min(c.cursor for c in chats)
-        ids = self.store.mentioned_between(lowest, upto)
-        passages = self._load(ids)
         wanted = {c.chat_id for c in chats}
-        watches = [w for w in self.chats.watches() if w.chat_id in wanted]
+        watches = [w for w in self.chats.watches(with_blocked=True) if w.chat_id in wanted]
+        # A chat owes nothing from before its cursor, nor from before its oldest watch.
+        first: dict[int, int] = {}
+        for w in watches:
+            first[w.chat_id] = min(first.get(w.chat_id, w.after_passage), w.after_passage)
+        floor = {c.chat_id: max(c.cursor, first.get(c.chat_id, upto)) for c in chats}
+        passages = self._load(self.store.mentioned_between(min(floor.values()), upto))
         matches = match_watches(watches, passages)
         story = stories(passages, self.store.vectors(sorted(set(matches.passage.tolist()))))
         out: dict[int, Digest] = {}
         for chat in chats:
-            found = [m for m in matches.of(chat.chat_id) if m.passage_id > chat.cursor]
+            after = floor[chat.chat_id]
+            found = [m for m in matches.of(chat.chat_id) if m.passage_id > after]
             delivered = self.chats.delivered(chat.chat_id, [m.passage_id for m in found])
             out[chat.chat_id] = build_digest(
-                chat.chat_id, found, passages, story, delivered, after=chat.cursor
+                chat.chat_id, found, passages, story, delivered, after=after
             )
         return out, upto
 
@@ -103,11 +109,18 @@ class Digests:
         async with self._lock:
             now = self.clock()
             chats = await asyncio.to_thread(self.chats.chats_with_watches)
-            due = [c for c in chats if c.instant or is_due(c, now)]
+            due = [c for c in chats if self.allowed(c.chat_id) and (c.instant or is_due(c, now))]
             if not due:
                 return []
             digests, upto = await asyncio.to_thread(self.pending, due)
-            return [await self._deliver(chat, digests[chat.chat_id], upto, now) for chat in due]
+            reports = []
+            for chat in due:
+                try:
+                    reports.append(await self._deliver(chat, digests[chat.chat_id], upto, now))
+                except Exception:  # one chat's trouble must not hold back the others
+                    log.exception("digest for chat %d failed; retried next tick", chat.chat_id)
+                    reports.append(DeliveryReport(chat.chat_id, "failed"))
+            return reports
 
     async def send_now(self, chat_id: int, dry_run: bool = False) -> DeliveryReport:
         """/digest and ``sitrep digest``: what the chat is owed, now; a dry run marks nothing."""
@@ -137,23 +150,29 @@ class Digests:
         items = 0
         for text, ids in render.digest_messages(digest):
             try:
-                try:
-                    message_id = await self.notifier.send(chat_id, text)
-                except ChatMoved as moved:
-                    new_id = moved.new_chat_id
-                    log.info("chat %d moved to %d; its watches move with it", chat_id, new_id)
-                    await asyncio.to_thread(self.chats.migrate_chat, chat_id, moved.new_chat_id)
-                    chat_id = moved.new_chat_id
-                    message_id = await self.notifier.send(chat_id, text)
+                message_id: int | None = await self.notifier.send(chat_id, text)
+            except ChatMoved as moved:
+                # Its watches, settings and delivery log move to the new id; the next tick
+                # works out from the database what the new chat is owed (never twice).
+                new_id = moved.new_chat_id
+                log.info("chat %d moved to %d; its watches move with it", chat_id, new_id)
+                await asyncio.to_thread(self.chats.migrate_chat, chat_id, new_id)
+                return DeliveryReport(new_id, "moved", items, len(sent), tuple(sent))
             except ChatBlocked:
                 log.warning("chat %d blocked the bot: its watches are paused", chat_id)
                 await asyncio.to_thread(self.chats.update_chat, chat_id, blocked=True)
                 return DeliveryReport(chat_id, "blocked", items, len(sent), tuple(sent))
+            except SendRefused as exc:
+                # Sending it again cannot succeed: logged loudly and recorded as dealt with,
+                # so that one bad message does not hold back every later digest of the chat.
+                log.error("Telegram refused a digest message for chat %d: %s", chat_id, exc)
+                message_id = None
             except SendFailed as exc:
                 log.warning("digest for chat %d held back, will retry: %s", chat_id, exc)
                 return DeliveryReport(chat_id, "failed", items, len(sent), tuple(sent))
             await asyncio.to_thread(self.chats.record_delivery, chat_id, ids, message_id, now)
-            sent.append(text)
-            items += len(ids)
+            if message_id is not None:
+                sent.append(text)
+                items += len(ids)
         await asyncio.to_thread(self.chats.finish_digest, chat_id, upto, now, due)
         return DeliveryReport(chat_id, "sent", items, len(sent), tuple(sent))

@@ -21,6 +21,10 @@ class ChatMoved(DeliveryError):
         self.new_chat_id = new_chat_id
 
 
+class SendRefused(DeliveryError):
+    """Telegram refused this message as it is (400): sending it again cannot succeed."""
+
+
 class SendFailed(DeliveryError):
     """Telegram refused or could not be reached for now (429, 5xx, network): try later."""
 

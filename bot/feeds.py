@@ -88,7 +88,9 @@ class FeedPoller:
 
         def fetch(feed: Feed) -> FeedPoll | SourceError:
             try:
-                return self.reader.poll_feed(feed.url, feed.etag, feed.last_modified)
+                return self.reader.poll_feed(
+                    feed.url, feed.etag, feed.last_modified, self.knowledge.store.has_url
+                )
             except SourceError as exc:
                 return exc
 
@@ -110,9 +112,17 @@ class FeedPoller:
             added[url] = added.get(url, 0) + 1
 
         if items:
-            report = self.knowledge.ingest(items, IngestReport(), on_added=count)
-            for failure in report.failures:
-                log.info("feed item %s: %s", failure.where, failure.reason)
+            try:
+                report = self.knowledge.ingest(items, IngestReport(), on_added=count)
+            except Exception as exc:  # the store or the model failed: every feed backs off
+                log.exception("ingesting %d feed items failed", len(items))
+                error = SourceError(f"ingest failed: {exc}")
+                polled = [
+                    error if isinstance(got, FeedPoll) and got.items else got for got in polled
+                ]
+            else:
+                for failure in report.failures:
+                    log.info("feed item %s: %s", failure.where, failure.reason)
         return [
             self._record(feed, got, now, added.get(feed.url, 0))
             for feed, got in zip(feeds, polled, strict=True)

@@ -225,6 +225,20 @@ def _link(a: StoredArticle) -> str:
     return title
 
 
+_ALSO_SHOWN = 5  # copies of a story cited by name; the rest are counted
+
+
+def also_reported(copies: tuple[Citation, ...]) -> str:
+    """ "also reported: A (Outlet), B (Outlet) and 7 more": a story's other copies, bounded so
+    that a story carried by fifty outlets still fits in a message."""
+    named = ", ".join(
+        f"{_link(d.article)} ({html.escape(d.article.source or 'unknown source')})"
+        for d in copies[:_ALSO_SHOWN]
+    )
+    more = f" and {len(copies) - _ALSO_SHOWN} more" if len(copies) > _ALSO_SHOWN else ""
+    return f"also reported: {named}{more}"
+
+
 def hit_html(n: int, citation: Citation, duplicates: tuple[Citation, ...], why: str | None) -> str:
     """One cited passage as Telegram HTML: [n] passage, then where it comes from."""
     c = _shorten(citation)
@@ -235,11 +249,7 @@ def hit_html(n: int, citation: Citation, duplicates: tuple[Citation, ...], why: 
     )
     lines.append(f"<i>{source}</i>")
     if duplicates:
-        also = ", ".join(
-            f"{_link(d.article)} ({html.escape(d.article.source or 'unknown source')})"
-            for d in duplicates
-        )
-        lines.append(f"also reported: {also}")
+        lines.append(also_reported(duplicates))
     if why:
         lines.append(f"📍 {html.escape(why)}")
     return "\n".join(lines)
@@ -353,11 +363,7 @@ def digest_item_html(item: DigestItem, watch_name: str) -> str:
         f"{html.escape(_date(a))}</i>",
     ]
     if item.duplicates:
-        also = ", ".join(
-            f"{_link(d.article)} ({html.escape(d.article.source or 'unknown source')})"
-            for d in item.duplicates
-        )
-        lines.append(f"also reported: {also}")
+        lines.append(also_reported(item.duplicates))
     return "\n".join(lines)
 
 

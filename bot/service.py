@@ -25,7 +25,7 @@ class Service:
     digests: Digests = field(init=False)
 
     def __post_init__(self) -> None:
-        self.digests = Digests(self.app.chats, self.app.knowledge.store)
+        self.digests = Digests(self.app.chats, self.app.knowledge.store, allowed=self.chat_allowed)
 
     def connect(self, notifier: Notifier) -> None:
         """Where digests go (the Telegram bot, once it runs)."""

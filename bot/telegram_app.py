@@ -15,14 +15,17 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot
 
 from bot.delivery import DeliveryReport
-from bot.errors import ChatBlocked, ChatMoved, SendFailed
+from bot.errors import ChatBlocked, ChatMoved, SendFailed, SendRefused
 from bot.feeds import read_feed_list
 from bot.service import Service
 from bot.settings import Settings, SettingsError, apply_telegram_env
 
 log = logging.getLogger(__name__)
 
-JSONDict = dict[str, Any]  # a Bot API result, as python-telegram-bot types it
+JSONDict = dict[str, Any]
+_GONE = re.compile(
+    r"chat not found|not enough rights|have no rights|kicked|deactivated", re.I
+)  # a Bot API result, as python-telegram-bot types it
 
 COMMANDS = (
     BotCommand("ask", "ask what happened, e.g. /ask shelling near Siversk"),
@@ -91,9 +94,9 @@ class TelegramNotifier:
         except ChatMigrated as exc:
             raise ChatMoved(exc.new_chat_id) from exc
         except BadRequest as exc:
-            # Our message was refused as it is; logged loudly, kept pending, not marked sent.
-            log.error("Telegram refused a digest for chat %d: %s", chat_id, exc)
-            raise SendFailed(str(exc)) from exc
+            if _GONE.search(str(exc)):  # the chat is gone or the bot may not write there
+                raise ChatBlocked(str(exc)) from exc
+            raise SendRefused(str(exc)) from exc
         except (RetryAfter, NetworkError) as exc:  # NetworkError covers timeouts and 5xx
             raise SendFailed(str(exc)) from exc
         return message.message_id

@@ -33,8 +33,10 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         ("ingest",): admin.ingest,
         ("stats",): admin.stats,
     }
+    # Edited messages are not new requests (a live location edits itself every few seconds).
+    new = filters.UpdateType.MESSAGE
     for names, callback in commands.items():
-        application.add_handler(CommandHandler(list(names), callback))
+        application.add_handler(CommandHandler(list(names), callback, filters=new))
     buttons = {
         r"^more:\d+:\d+$": ask.more,
         r"^pick:\d+:\d+$": ask.pick,
@@ -46,8 +48,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     }
     for pattern, callback in buttons.items():
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
-    application.add_handler(MessageHandler(filters.LOCATION, watch.location))
-    text = filters.TEXT & ~filters.COMMAND
+    application.add_handler(MessageHandler(new & filters.LOCATION, watch.location))
+    text = new & filters.TEXT & ~filters.COMMAND
     application.add_handler(MessageHandler(text & filters.ChatType.PRIVATE, ask.plain))
     application.add_handler(
         MessageHandler(

@@ -64,6 +64,7 @@ async def removefeed_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE)
     await query.answer()
     await query.edit_message_text(
         f"Stopped following {html.escape(url)}." if removed else "That feed was already removed.",
+        parse_mode="HTML",
         disable_web_page_preview=True,
     )
 

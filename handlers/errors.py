@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.errors import NotAllowed
@@ -28,6 +29,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     else:
         text = "Sorry, something went wrong on my side; it has been logged. Please try again."
     if update.callback_query is not None:
-        await update.callback_query.answer(text[:200], show_alert=True)
-    elif update.effective_message is not None:
+        try:
+            await update.callback_query.answer(text[:200], show_alert=True)
+            return
+        except TelegramError:  # already answered (the button was handled, then this failed)
+            pass
+    if update.effective_message is not None:
         await update.effective_message.reply_text(text)

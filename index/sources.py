@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -157,11 +157,16 @@ class SourceReader:
         return got.body, got.headers.get("content-type", "")
 
     def poll_feed(
-        self, url: str, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        known: Callable[[str], bool] | None = None,
     ) -> FeedPoll:
         """Read ``url`` as :meth:`read` does, unless the server says it is unchanged (HTTP 304).
 
-        ``etag`` and ``last_modified`` are the validators of the last poll. Raises SourceError
+        ``etag`` and ``last_modified`` are the validators of the last poll. Items whose link
+        ``known`` says is stored already are left out, their pages not fetched. Raises SourceError
         when the URL cannot be read; a feed item that fails is an IngestFailure among the items.
         """
         conditions = {}
@@ -178,7 +183,7 @@ class SourceReader:
                 last_modified=got.headers.get("last-modified") or last_modified,
                 not_modified=True,
             )
-        items = list(self._read_body(got.body, got.headers.get("content-type", ""), url))
+        items = list(self._read_body(got.body, got.headers.get("content-type", ""), url, known))
         return FeedPoll(
             items=items,
             etag=got.headers.get("etag"),
@@ -239,7 +244,9 @@ class SourceReader:
     def _read_url(self, url: str) -> Iterator[Item]:
         yield from self._read_body(*self.fetch(url), url)
 
-    def _read_body(self, body: bytes, ctype: str, url: str) -> Iterator[Item]:
+    def _read_body(
+        self, body: bytes, ctype: str, url: str, known: Callable[[str], bool] | None = None
+    ) -> Iterator[Item]:
         if not body.strip():
             raise SourceError("the server sent an empty page")
         kind = ctype.split(";")[0].strip().lower()
@@ -248,7 +255,7 @@ class SourceReader:
             or "atom" in kind
             or (kind.endswith("xml") and _FEED_SNIFF.search(body[:2048]))
         ):
-            yield from self._feed(body, url)
+            yield from self._feed(body, url, known)
         elif kind in ("text/plain", "text/markdown"):
             yield text_article(decode_text(body), url, fallback_title=None)
         elif kind.startswith(("image/", "audio/", "video/", "font/")) or kind in (
@@ -258,11 +265,13 @@ class SourceReader:
         ):
             raise SourceError(f"not a web page or feed ({kind})")
         elif _FEED_SNIFF.search(body[:2048]) and not _HTML_SNIFF.search(body[:512]):
-            yield from self._feed(body, url)
+            yield from self._feed(body, url, known)
         else:
             yield html_article(body, url)
 
-    def _feed(self, data: bytes, url: str) -> Iterator[Item]:
+    def _feed(
+        self, data: bytes, url: str, known: Callable[[str], bool] | None = None
+    ) -> Iterator[Item]:
         import feedparser
 
         parsed: Any = feedparser.parse(data)
@@ -273,6 +282,8 @@ class SourceReader:
         feed_title = (parsed.get("feed") or {}).get("title") or urlsplit(url).hostname
         for n, entry in enumerate(entries, start=1):
             link = entry.get("link")
+            if link and known is not None and known(link):
+                continue  # stored already: neither its page nor its text is needed again
             where = link or f"{url} item {n}"
             try:
                 yield self._feed_item(entry, feed_title, link)

@@ -201,6 +201,12 @@ class Store:
             ).fetchone()
         return row is not None
 
+    def has_url(self, url: str) -> bool:
+        """Whether an article with this URL is stored."""
+        with self._lock:
+            row = self._db.execute("SELECT 1 FROM articles WHERE url = ?", (url,)).fetchone()
+        return row is not None
+
     def add(self, batch: Sequence[NewArticle], now: datetime) -> list[list[int] | None]:
         """Write articles with their passages and vectors in one transaction.
 

@@ -12,7 +12,7 @@ import pytest
 
 from bot.app import App, build_app
 from bot.delivery import Digests
-from bot.errors import ChatBlocked, ChatMoved, SendFailed
+from bot.errors import ChatBlocked, ChatMoved, SendFailed, SendRefused
 from conftest import write_jsonl
 from index.embeddings import HashEmbedder
 from index.gazetteer import Gazetteer
@@ -162,13 +162,15 @@ async def test_a_blocked_chat_is_paused_and_a_moved_group_keeps_its_watches(
     fast_app.watching.settings(-10, now(), instant=True)
     fast_app.watching.settings(11, now(), instant=True)
     ingest(fast_app, tmp_path, article(5, SOLEDAR))
-    notifier.failures = [ChatMoved(-1000010), None, ChatBlocked("Forbidden: bot was blocked")]
+    notifier.failures = [ChatMoved(-1000010), ChatBlocked("Forbidden: bot was blocked")]
     reports = {r.chat_id: r for r in await digests.tick()}
-    assert reports[-1000010].status == "sent"
+    assert reports[-1000010].status == "moved"  # sent on the next tick, from the database
     assert [w.name for w in fast_app.chats.watches(-1000010)] == ["Bakhmut"]
     assert fast_app.chats.watches(-10) == []
     assert reports[11].status == "blocked"
     assert [c.chat_id for c in fast_app.chats.chats_with_watches()] == [-1000010]
+    assert [(r.chat_id, r.status) for r in await digests.tick()] == [(-1000010, "sent")]
+    assert "news.example/5" in notifier.texts(-1000010)
     ingest(fast_app, tmp_path, article(6, SOLEDAR.replace("Tuesday", "Friday")))
     assert [r.chat_id for r in await digests.tick()] == [-1000010]  # 11 is not retried
 
@@ -186,3 +188,69 @@ async def test_dry_run_marks_nothing(
 @pytest.fixture
 def settings_dir(fast_app: App) -> Iterator[Path]:
     yield fast_app.settings.data_dir
+
+
+async def test_migrating_into_a_known_chat_merges_without_loss_or_repeat(
+    fast_app: App, digests: Digests, notifier: ScriptedNotifier, tmp_path: Path
+) -> None:
+    old, new = -20, -1000020
+    fast_app.watching.watch(old, "Bakhmut 20", now())
+    fast_app.watching.settings(old, now(), instant=True, timezone="Europe/Kyiv")
+    ingest(fast_app, tmp_path, *[article(n, distinct_report(n, "Soledar")) for n in range(1, 9)])
+    # The supergroup wrote to the bot after those articles: its own position is past them.
+    fast_app.watching.watch(new, "Bakhmut 20", now())
+    fast_app.watching.settings(new, now(), instant=True)
+    notifier.failures = [ChatMoved(new)]
+    await digests.tick()
+    merged = fast_app.chats.get_chat(new)
+    assert merged is not None and merged.timezone == "Europe/Kyiv" and merged.instant
+    assert [w.name for w in fast_app.chats.watches(new)] == ["Bakhmut"]  # not twice
+    await digests.tick()
+    await digests.tick()
+    for n in range(1, 9):
+        assert notifier.texts(new).count(f'news.example/{n}"') == 1, n
+    assert notifier.texts(old) == ""
+
+
+async def test_a_refused_message_does_not_stall_the_chat(
+    fast_app: App, digests: Digests, notifier: ScriptedNotifier, tmp_path: Path
+) -> None:
+    fast_app.watching.watch(21, "Bakhmut 20", now())
+    ingest(fast_app, tmp_path, article(1, SOLEDAR))
+    notifier.failures = [SendRefused("Bad Request: message is too long")]
+    report = await digests.send_now(21)
+    assert report.status == "sent" and report.messages == 0
+    ingest(fast_app, tmp_path, article(2, SOLEDAR.replace("Tuesday", "Sunday")))
+    assert (await digests.send_now(21)).messages == 1
+    assert "news.example/2" in notifier.texts(21)
+
+
+async def test_one_chats_failure_does_not_hold_back_the_others_nor_the_allow_list(
+    fast_app: App, notifier: ScriptedNotifier, tmp_path: Path
+) -> None:
+    digests = Digests(fast_app.chats, fast_app.knowledge.store, notifier, allowed=lambda c: c != 24)
+    for chat in (22, 23, 24):
+        fast_app.watching.watch(chat, "Bakhmut 20", now())
+        fast_app.watching.settings(chat, now(), instant=True)
+    ingest(fast_app, tmp_path, article(1, SOLEDAR))
+    notifier.failures = [RuntimeError("a bug in one chat's path")]
+    reports = {r.chat_id: r.status for r in await digests.tick()}
+    assert reports == {22: "failed", 23: "sent"}  # 24 is off the allow-list
+    assert {r.chat_id: r.status for r in await digests.tick()} == {22: "sent", 23: "nothing new"}
+
+
+def test_a_story_from_many_outlets_stays_one_bounded_line() -> None:
+    from bot.render import also_reported
+    from index.models import Citation, Passage, StoredArticle
+
+    copies = tuple(
+        Citation(
+            StoredArticle(
+                n, f"https://o{n}.example/x", f"T{n}", None, f"Outlet {n}", datetime.now(UTC)
+            ),
+            Passage(n, n, 0, 1, "x"),
+        )
+        for n in range(40)
+    )
+    line = also_reported(copies)
+    assert line.count("<a href") == 5 and line.endswith("and 35 more")

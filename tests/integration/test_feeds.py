@@ -103,3 +103,28 @@ def test_a_bad_feed_list_says_what_is_wrong(tmp_path: Path) -> None:
     path.write_text("feeds = 3\n")
     with pytest.raises(SourceError, match="must be a list of URLs"):
         read_feed_list(path)
+
+
+def test_a_changed_feed_does_not_fetch_the_pages_of_known_items(
+    app: App, server: FeedServer
+) -> None:
+    app.chat_reader.policy = app.reader.policy  # the mock host does not resolve
+    short = FEED.replace("{text}", "Soledar: short summary.")
+    pages: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/rss":
+            return httpx.Response(200, text=short, headers={"content-type": "application/rss+xml"})
+        pages.append(str(request.url))
+        return httpx.Response(
+            200, text=f"<html><body><article><p>{TEXT}</p></article></body></html>"
+        )
+
+    app.chat_reader.client = httpx.Client(transport=httpx.MockTransport(handler))
+    clock = [datetime(2026, 11, 21, 12, 0, tzinfo=UTC)]
+    app.feeds.clock = lambda: clock[0]
+    app.feeds.follow(["https://feeds.example/rss"])
+    assert app.feeds.poll_due()[0].added == 1 and pages == ["https://wire.example/1"]
+    clock[0] += timedelta(hours=1)
+    assert app.feeds.poll_due()[0].added == 0
+    assert pages == ["https://wire.example/1"]  # the known item's page was not fetched again
