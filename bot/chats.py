@@ -7,7 +7,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from index.errors import StoreError
@@ -327,6 +327,34 @@ class ChatStore:
         ]
 
     # -- deliveries -------------------------------------------------------------------------
+
+    def take_lease(self, owner: str, now: datetime, ttl: timedelta) -> bool:
+        """Become the one process sending digests (for ``ttl``, renewed by taking it again).
+
+        Two processes sending at once (the bot, and ``sitrep digest`` from a shell) could
+        both find the same items pending; the lease lets one of them send at a time.
+        """
+        until = to_db_time(now + ttl)
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'digest_lease'").fetchone()
+            holder, _, expires = (str(row[0]) if row else "").rpartition(" ")
+            free = not holder or holder == owner or expires <= (to_db_time(now) or "")
+            if free:
+                self._db.execute(
+                    "INSERT INTO meta (key, value) VALUES ('digest_lease', ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (f"{owner} {until}",),
+                )
+            self._db.execute("COMMIT")
+        return free
+
+    def release_lease(self, owner: str) -> None:
+        """Give the lease up (only if ``owner`` holds it)."""
+        self._write(
+            "DELETE FROM meta WHERE key = 'digest_lease' AND substr(value, 1, ?) = ?",
+            (len(owner) + 1, f"{owner} "),
+        )
 
     def delivered(self, chat_id: int, passage_ids: Iterable[int]) -> set[int]:
         """Which of the passages this chat has already been sent."""

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable, Sequence
+import os
+import socket
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from bot import render
@@ -19,6 +22,8 @@ from index.store import Store
 log = logging.getLogger(__name__)
 
 _LOAD_CHUNK = 2000  # passages per SQL query when loading new passages
+# A crashed holder's lease runs out after this: the longest a delivery run may take.
+_LEASE = timedelta(minutes=10)
 
 
 class Notifier(Protocol):
@@ -63,6 +68,7 @@ class Digests:
         self.notifier = notifier
         self.clock = clock
         self.allowed = allowed  # chats off the allow-list get no digests
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._lock = asyncio.Lock()  # one delivery run at a time: a tick and /digest never race
 
     # -- blocking steps (run in a worker thread) ---------------------------------------------
@@ -106,7 +112,10 @@ class Digests:
 
     async def tick(self) -> list[DeliveryReport]:
         """Send every chat whose digest is due (or that is in instant mode) what it is owed."""
-        async with self._lock:
+        async with self._lock, self._lease() as held:
+            if not held:
+                log.info("another Sitrep process is sending digests; this tick waits")
+                return []
             now = self.clock()
             chats = await asyncio.to_thread(self.chats.chats_with_watches)
             due = [c for c in chats if self.allowed(c.chat_id) and (c.instant or is_due(c, now))]
@@ -124,7 +133,12 @@ class Digests:
 
     async def send_now(self, chat_id: int, dry_run: bool = False) -> DeliveryReport:
         """/digest and ``sitrep digest``: what the chat is owed, now; a dry run marks nothing."""
-        async with self._lock:
+        async with self._lock, self._lease() as held:
+            if not held and not dry_run:
+                raise SendFailed(
+                    "another Sitrep process (the running bot?) is sending digests right now: "
+                    "try again in a minute"
+                )
             now = self.clock()
             chat = await asyncio.to_thread(
                 self.chats.chat, chat_id, now, self.store.max_passage_id()
@@ -135,6 +149,16 @@ class Digests:
                 texts = tuple(text for text, _ in render.digest_messages(digest))
                 return DeliveryReport(chat_id, "dry run", len(digest.items), len(texts), texts)
             return await self._deliver(chat, digest, upto, now, scheduled=False)
+
+    @contextlib.asynccontextmanager
+    async def _lease(self) -> AsyncIterator[bool]:
+        """Hold the database's digest lease for the block (False: another process has it)."""
+        held = await asyncio.to_thread(self.chats.take_lease, self.owner, datetime.now(UTC), _LEASE)
+        try:
+            yield held
+        finally:
+            if held:
+                await asyncio.to_thread(self.chats.release_lease, self.owner)
 
     async def _deliver(
         self, chat: ChatSettings, digest: Digest, upto: int, now: datetime, scheduled: bool = True

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -254,3 +254,22 @@ def test_a_story_from_many_outlets_stays_one_bounded_line() -> None:
     )
     line = also_reported(copies)
     assert line.count("<a href") == 5 and line.endswith("and 35 more")
+
+
+async def test_two_processes_never_send_digests_at_once(
+    fast_app: App, digests: Digests, notifier: ScriptedNotifier, tmp_path: Path
+) -> None:
+    fast_app.watching.watch(25, "Bakhmut 20", now())
+    fast_app.watching.settings(25, now(), instant=True)
+    ingest(fast_app, tmp_path, article(1, SOLEDAR))
+    other = "the running bot"
+    assert fast_app.chats.take_lease(other, now(), timedelta(minutes=10))
+    assert await digests.tick() == []
+    with pytest.raises(SendFailed, match="another Sitrep process"):
+        await digests.send_now(25)
+    assert (await digests.send_now(25, dry_run=True)).status == "dry run"
+    fast_app.chats.release_lease(other)
+    assert [r.status for r in await digests.tick()] == ["sent"]
+    # A holder that died: its lease runs out.
+    assert fast_app.chats.take_lease(other, now() - timedelta(hours=1), timedelta(minutes=10))
+    assert [r.status for r in await digests.tick()] == ["nothing new"]
