@@ -101,15 +101,17 @@ class Matches:
 
     def of(self, chat_id: int) -> list[Match]:
         """The matches of one chat."""
-        lo, hi = np.searchsorted(self.chat, [chat_id, chat_id + 1])
+        lo, hi = (int(i) for i in np.searchsorted(self.chat, [chat_id, chat_id + 1]))
+        watches, mentions = self.watches, self.mentions
         return [
-            Match(
-                int(self.passage[i]),
-                self.watches[int(self.watch[i])],
-                self.mentions[int(self.mention[i])],
-                round(float(self.km[i]), 1),
+            Match(p, watches[w], mentions[m], k)
+            for p, w, m, k in zip(
+                self.passage[lo:hi].tolist(),
+                self.watch[lo:hi].tolist(),
+                self.mention[lo:hi].tolist(),
+                np.round(self.km[lo:hi], 1).tolist(),
+                strict=True,
             )
-            for i in range(int(lo), int(hi))
         ]
 
 
@@ -343,12 +345,12 @@ def build_digest(
             heads.setdefault(story.get(m.passage_id, m.passage_id), []).append(m)
         items = tuple(
             DigestItem(
-                passages[shown.passage_id],
-                tuple(passages[c.passage_id] for c in copies),
-                shown.mention,
-                shown.distance_km,
+                passages[group[0].passage_id],
+                tuple([passages[c.passage_id] for c in group[1:]]) if len(group) > 1 else (),
+                group[0].mention,
+                group[0].distance_km,
             )
-            for shown, *copies in heads.values()
+            for group in heads.values()
         )
         groups.append(DigestGroup(watches[watch_id], items))
     return Digest(chat_id, tuple(groups))
