@@ -18,6 +18,7 @@ from index.models import Citation, PlaceMention
 from index.ranking import shingles
 from index.translit import fold
 
+_STORY_BLOCK = 1024  # passages per block of the copy search: 1024 x N floats at a time
 _PLACE_CHUNK = 512  # places per distance block: bounds memory at 512 x watches floats
 
 
@@ -288,9 +289,13 @@ def stories(
     with_vec = [pid for pid in ids if pid in vectors]
     if len(with_vec) > 1:
         matrix = np.stack([vectors[pid] for pid in with_vec])
-        rows, cols = np.nonzero(np.triu(matrix @ matrix.T, k=1) >= cosine)
-        for r, c in zip(rows, cols, strict=True):
-            near.setdefault(with_vec[int(c)], set()).add(with_vec[int(r)])
+        # In blocks of rows: a backlog of many thousand passages never needs an N x N matrix.
+        for start in range(0, len(with_vec), _STORY_BLOCK):
+            block = matrix[start : start + _STORY_BLOCK] @ matrix.T
+            rows, cols = np.nonzero(block >= cosine)
+            for r, c in zip((rows + start).tolist(), cols.tolist(), strict=True):
+                if r < c:  # r is the earlier passage
+                    near.setdefault(with_vec[c], set()).add(with_vec[r])
     for pid in ids:
         article = passages[pid].article.id
         shared: dict[int, int] = {}
