@@ -98,6 +98,10 @@ class Digests:
             )
         return out, upto
 
+    def _chat(self, chat_id: int, now: datetime) -> ChatSettings:
+        """The chat's settings; a chat new to the bot starts after the stored passages."""
+        return self.chats.chat(chat_id, now, cursor=self.store.max_passage_id())
+
     def _load(self, ids: Sequence[int]) -> dict[int, Citation]:
         out: dict[int, Citation] = {}
         for start in range(0, len(ids), _LOAD_CHUNK):
@@ -140,9 +144,7 @@ class Digests:
                     "try again in a minute"
                 )
             now = self.clock()
-            chat = await asyncio.to_thread(
-                self.chats.chat, chat_id, now, self.store.max_passage_id()
-            )
+            chat = await asyncio.to_thread(self._chat, chat_id, now)
             digests, upto = await asyncio.to_thread(self.pending, [chat])
             digest = digests[chat_id]
             if dry_run:
