@@ -77,7 +77,12 @@ def keyword_match(text: str, keywords: Sequence[str]) -> bool:
     if not keywords:
         return True
     folded = fold(text)
-    return any(re.search(rf"\b{re.escape(fold(k))}", folded) for k in keywords)
+    return any(_word_start(fold(k)).search(folded) for k in keywords)
+
+
+def _word_start(folded_keyword: str) -> re.Pattern[str]:
+    """The one keyword rule: the (folded) keyword where a word starts."""
+    return re.compile(rf"\b{re.escape(folded_keyword)}")
 
 
 @dataclass(frozen=True)
@@ -210,7 +215,7 @@ class _Vocabulary:
         key = fold(keyword)
         if key not in self._found:
             if " " in key or not _WORDS.fullmatch(key):
-                pattern = re.compile(rf"\b{re.escape(key)}")
+                pattern = _word_start(key)
                 found = {pid for pid, text in self.texts.items() if pattern.search(text)}
             else:
                 found = set()
