@@ -53,11 +53,11 @@ from bot.settings import Settings, apply_telegram_env  # noqa: E402
 apply_telegram_env()  # before telegram is imported: durations as timedelta
 
 from bench.corpus import articles  # noqa: E402
-from bot import emulator as emulator_module  # noqa: E402
 from bot.app import App, build_app  # noqa: E402
 from bot.demo import SAMPLE_CORPUS  # noqa: E402
-from bot.emulator import BotApiEmulator, Message, plain_text  # noqa: E402
-from bot.telegram_local import bot_on  # noqa: E402
+from bot.emulator import server as emulator_module  # noqa: E402
+from bot.emulator.server import BotApiEmulator, Message, plain_text  # noqa: E402
+from bot.telegram.local import bot_on  # noqa: E402
 
 TOKEN = "123456:BENCH-TOKEN-VALUE"
 FIRST_CHAT = 1000

@@ -67,9 +67,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.corpus import DETAILS, EVENTS, SOURCES  # noqa: E402
 from bot.app import build_app  # noqa: E402
-from bot.chats import Watch  # noqa: E402
-from bot.delivery import Digests  # noqa: E402
-from bot.digest import (  # noqa: E402
+from bot.digests.build import (  # noqa: E402
     Digest,
     Matches,
     build_digest,
@@ -77,15 +75,10 @@ from bot.digest import (  # noqa: E402
     match_watches,
     stories,
 )
+from bot.digests.delivery import Digests  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from bot.storage.chats import Watch  # noqa: E402
 from index.embeddings import HashEmbedder  # noqa: E402
-from index.gazetteer import (  # noqa: E402
-    Gazetteer,
-    GazetteerFiles,
-    haversine_km,
-    haversine_matrix,
-    load_gazetteer,
-)
 from index.models import (  # noqa: E402
     Article,
     Citation,
@@ -94,6 +87,13 @@ from index.models import (  # noqa: E402
     PlaceMention,
     Span,
     StoredArticle,
+)
+from index.places.gazetteer import (  # noqa: E402
+    Gazetteer,
+    GazetteerFiles,
+    haversine_km,
+    haversine_matrix,
+    load_gazetteer,
 )
 from index.store import NewArticle, Store, content_hash  # noqa: E402
 

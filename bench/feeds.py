@@ -64,11 +64,11 @@ sys.path.insert(0, str(ROOT))
 
 from bench.corpus import SOURCES, paragraph  # noqa: E402
 from bot.app import build_app  # noqa: E402
-from bot.chats import utcnow  # noqa: E402
 from bot.feeds import PollOutcome  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from bot.storage.chats import utcnow  # noqa: E402
 from index.embeddings import HashEmbedder  # noqa: E402
-from index.gazetteer import Gazetteer, GazetteerFiles, load_gazetteer  # noqa: E402
+from index.places.gazetteer import Gazetteer, GazetteerFiles, load_gazetteer  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
 SCOPE = ("UA", "RU", "BY", "MD")

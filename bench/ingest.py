@@ -28,7 +28,7 @@ from bench.corpus import articles  # noqa: E402
 from bot.app import build_app  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from index.embeddings import SentenceTransformerEmbedder  # noqa: E402
-from index.passages import split_passages  # noqa: E402
+from index.ingest.passages import split_passages  # noqa: E402
 
 
 def main() -> None:

@@ -31,9 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import articles  # noqa: E402
-from index.gazetteer import Gazetteer, GazetteerFiles, haversine_km, load_gazetteer  # noqa: E402
-from index.geoparse import find_places  # noqa: E402
-from index.passages import split_passages  # noqa: E402
+from index.ingest.passages import split_passages  # noqa: E402
+from index.places.gazetteer import Gazetteer, GazetteerFiles, haversine_km, load_gazetteer  # noqa: E402
+from index.places.geoparse import find_places  # noqa: E402
 
 SEED_LABELS = ROOT / "bench" / "places_seed_labels.jsonl"
 HARD = ROOT / "bench" / "places_hard.jsonl"

@@ -11,17 +11,17 @@ from pathlib import Path
 
 import httpx
 
-from bot.chats import ChatStore
+from bot.digests.watching import Watching
 from bot.feeds import FeedPoller
 from bot.settings import Settings, apply_offline_mode
-from bot.watching import Watching
+from bot.storage.chats import ChatStore
 from index.embeddings import Embedder, SentenceTransformerEmbedder
 from index.errors import QueryError
-from index.gazetteer import Gazetteer, GazetteerFiles, add_dump, load_gazetteer
-from index.knowledge import KnowledgeBase, SearchConfig
+from index.ingest.sources import FetchPolicy, SourceReader, is_url
 from index.models import Article, IngestFailure, IngestReport
-from index.places import PlaceIndex
-from index.sources import FetchPolicy, SourceReader, is_url
+from index.places.gazetteer import Gazetteer, GazetteerFiles, add_dump, load_gazetteer
+from index.places.resolve import PlaceIndex
+from index.search.knowledge import KnowledgeBase, SearchConfig
 from index.store import Store
 from index.vectors import FaissIndex, NumpyIndex, VectorIndex
 

@@ -12,14 +12,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from bot import render
 from bot.app import App, build_app
-from bot.emulator import plain_text
+from bot.emulator.server import plain_text
+from bot.render import html as render
 from bot.settings import Settings, SettingsError
 from index.errors import QueryError, SitrepError
-from index.geoparse import find_places
 from index.models import IngestReport
-from index.query import parse_since
+from index.places.geoparse import find_places
+from index.search.query import parse_since
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +206,7 @@ def _digest(app: App, args: argparse.Namespace) -> int:
         raise SettingsError(
             "SITREP_TELEGRAM_TOKEN is not set: nothing can be sent (--dry-run prints the digest)"
         )
-    from bot.telegram_app import send_digest
+    from bot.telegram.app import send_digest
 
     report = asyncio.run(send_digest(service, app.settings, args.chat))
     print(
@@ -220,14 +220,14 @@ def run_bot(app: App) -> int:
     settings = app.settings
     if settings.telegram_token is None:
         from bot.demo import SAMPLE_CORPUS
-        from bot.telegram_local import run_local
+        from bot.telegram.local import run_local
 
         if app.knowledge.store.passage_count() == 0:
             print(f"The index is empty: ingesting the sample corpus ({SAMPLE_CORPUS.name}).")
             print(render.report_text(app.ingest([str(SAMPLE_CORPUS)])))
         return run_local(app, settings)
     from bot.service import Service
-    from bot.telegram_app import run
+    from bot.telegram.app import run
 
     run(Service(app), settings)
     return 0

@@ -7,10 +7,10 @@ import asyncio
 import shutil
 from pathlib import Path
 
-from bot import render
 from bot.app import App, build_app
+from bot.render import html as render
 from bot.settings import Settings
-from bot.telegram_local import LocalChat, local_bot, render_message
+from bot.telegram.local import LocalChat, local_bot, render_message
 
 SAMPLE = Path(__file__).resolve().parent / "sample"
 SAMPLE_CORPUS = SAMPLE / "corpus.jsonl"

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.chats import ChatStore, Feed, utcnow
+from bot.storage.chats import ChatStore, Feed, utcnow
 from index.errors import SourceError
-from index.knowledge import KnowledgeBase
+from index.ingest.sources import FeedPoll, Item, SourceReader
 from index.models import Article, IngestReport
-from index.sources import FeedPoll, Item, SourceReader
+from index.search.knowledge import KnowledgeBase
 
 log = logging.getLogger(__name__)
 

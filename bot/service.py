@@ -6,15 +6,15 @@ import asyncio
 from dataclasses import dataclass, field
 
 from bot.app import App
-from bot.chats import ChatSettings, Feed, Watch, utcnow
-from bot.delivery import DeliveryReport, Digests, Notifier
+from bot.digests.delivery import DeliveryReport, Digests, Notifier
+from bot.digests.watching import WatchOutcome
 from bot.errors import NotAllowed
 from bot.feeds import PollOutcome
-from bot.watching import WatchOutcome
+from bot.storage.chats import ChatSettings, Feed, Watch, utcnow
 from index.errors import QueryError
-from index.knowledge import IndexStats
+from index.ingest.netguard import check_public_url
 from index.models import Answer, IngestReport
-from index.netguard import check_public_url
+from index.search.knowledge import IndexStats
 
 
 @dataclass

@@ -7,7 +7,7 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot import render
+from bot.render import html as render
 from handlers.common import ids, recall, remember, service_of, typing
 
 

@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction
 from telegram.ext import ContextTypes
 
-from bot import render
+from bot.render import html as render
 from bot.service import Service
 from index.models import Answer, Place
 

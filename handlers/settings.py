@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot import render
-from bot.chats import utcnow
-from bot.digest import next_due
+from bot.digests.build import next_due
+from bot.render import html as render
+from bot.storage.chats import utcnow
 from handlers.common import ids, service_of
 
 _ON = ("on", "yes", "true", "1")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import render
+from bot.render import html as render
 from handlers.common import ids, service_of
 
 

@@ -7,8 +7,8 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot import render
-from bot.watching import WatchRequest
+from bot.digests.watching import WatchRequest
+from bot.render import html as render
 from handlers.common import ids, place_buttons, recall, remember, service_of
 
 _POINT_RADII = (5, 15, 30)

@@ -10,8 +10,8 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.app import App
-from bot.emulator import BotApiEmulator, Message, plain_text
-from bot.telegram_local import bot_on
+from bot.emulator.server import BotApiEmulator, Message, plain_text
+from bot.telegram.local import bot_on
 
 TOKEN = "123456:SECRET-TOKEN-VALUE"
 

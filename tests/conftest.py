@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from bot.app import App, build_app
-from bot.emulator import BotApiEmulator
+from bot.emulator.server import BotApiEmulator
 from bot.settings import Settings
 from index.embeddings import HashEmbedder, SentenceTransformerEmbedder
-from index.gazetteer import Gazetteer, GazetteerFiles, load_gazetteer
+from index.places.gazetteer import Gazetteer, GazetteerFiles, load_gazetteer
 
 PROJECT = Path(__file__).resolve().parent.parent
 SAMPLE = PROJECT / "bot" / "sample" / "corpus.jsonl"

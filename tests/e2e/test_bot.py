@@ -11,9 +11,9 @@ import pytest
 from telegram.ext import Application
 
 from bot.app import App
-from bot.emulator import BotApiEmulator, Message, plain_text
+from bot.emulator.server import BotApiEmulator, Message, plain_text
 from bot.service import Service
-from bot.telegram_app import build_telegram
+from bot.telegram.app import build_telegram
 from conftest import sample_records, write_jsonl
 
 pytestmark = pytest.mark.usefixtures("_timedelta_durations")
@@ -108,7 +108,7 @@ async def test_the_token_never_reaches_the_logs(
 async def test_local_chat_in_the_terminal(fast_app: App, tmp_path: Path) -> None:
     from io import StringIO
 
-    from bot.telegram_local import local_chat
+    from bot.telegram.local import local_chat
 
     fast_app.ingest([str(write_jsonl(tmp_path / "c.jsonl", sample_records()))])
     stdin = StringIO("/help\nnews from Kharkov\n/quit\n")

@@ -10,10 +10,10 @@ import pytest
 from botkit import bot_running, buttons, replies, shown, until
 
 from bot.app import App, build_app
-from bot.emulator import BotApiEmulator
+from bot.emulator.server import BotApiEmulator
 from conftest import LocalServer, Route, sample_records, write_jsonl
 from index.embeddings import HashEmbedder
-from index.gazetteer import Gazetteer
+from index.places.gazetteer import Gazetteer
 
 pytestmark = pytest.mark.usefixtures("_timedelta_durations")
 

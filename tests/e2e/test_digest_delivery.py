@@ -13,11 +13,11 @@ from botkit import bot_running, replies, shown, until
 from bot.app import App, build_app
 from bot.cli import main
 from bot.demo import LATE_ARTICLE as LATE
-from bot.emulator import BotApiEmulator
+from bot.emulator.server import BotApiEmulator
 from bot.settings import Settings
 from conftest import SAMPLE, LocalServer, Route, write_jsonl
 from index.embeddings import HashEmbedder, SentenceTransformerEmbedder
-from index.gazetteer import Gazetteer
+from index.places.gazetteer import Gazetteer
 
 pytestmark = pytest.mark.usefixtures("_timedelta_durations")
 

@@ -16,7 +16,7 @@ import pytest
 from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, ChatMigrated, Conflict, Forbidden, NetworkError, RetryAfter
 
-from bot.emulator import ApiError, BotApiEmulator
+from bot.emulator.server import ApiError, BotApiEmulator
 
 pytestmark = pytest.mark.usefixtures("_timedelta_durations")
 

@@ -9,10 +9,10 @@ import pytest
 from botkit import TOKEN, replies, shown
 
 from bot.app import App
-from bot.emulator import BotApiEmulator
+from bot.emulator.server import BotApiEmulator
 from bot.service import Service
 from bot.settings import Secret, SettingsError
-from bot.telegram_app import build_telegram, webhook_options
+from bot.telegram.app import build_telegram, webhook_options
 from conftest import sample_records, write_jsonl
 
 pytestmark = pytest.mark.usefixtures("_timedelta_durations")

@@ -8,7 +8,7 @@ import pytest
 
 from bot.app import App
 from bot.cli import main
-from bot.emulator import BotApiEmulator, plain_text
+from bot.emulator.server import BotApiEmulator, plain_text
 from conftest import write_jsonl
 
 SOLEDAR = {

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from bot.app import App, build_app
-from bot.delivery import Digests
+from bot.digests.delivery import Digests
 from bot.errors import ChatBlocked, ChatMoved, SendFailed, SendRefused
 from conftest import write_jsonl
 from index.embeddings import HashEmbedder
-from index.gazetteer import Gazetteer
+from index.places.gazetteer import Gazetteer
 
 
 class ScriptedNotifier:
@@ -240,7 +240,7 @@ async def test_one_chats_failure_does_not_hold_back_the_others_nor_the_allow_lis
 
 
 def test_a_story_from_many_outlets_stays_one_bounded_line() -> None:
-    from bot.render import also_reported
+    from bot.render.html import also_reported
     from index.models import Citation, Passage, StoredArticle
 
     copies = tuple(

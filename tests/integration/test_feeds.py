@@ -14,7 +14,7 @@ from bot.feeds import backoff, read_feed_list
 from bot.settings import Settings
 from index.embeddings import HashEmbedder
 from index.errors import SourceError
-from index.gazetteer import Gazetteer
+from index.places.gazetteer import Gazetteer
 
 FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
 <item><title>Soledar water</title><link>https://wire.example/1</link>

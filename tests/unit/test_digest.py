@@ -7,8 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
 
-from bot.chats import ChatSettings, Watch
-from bot.digest import (
+from bot.digests.build import (
     build_digest,
     is_due,
     keyword_match,
@@ -17,7 +16,8 @@ from bot.digest import (
     next_due,
     stories,
 )
-from bot.render import digest_messages
+from bot.render.html import digest_messages
+from bot.storage.chats import ChatSettings, Watch
 from index.models import Citation, Passage, Place, PlaceMention, StoredArticle
 
 BAKHMUT = Place(1, "Bakhmut", 48.5953, 38.0003, "UA", "Donetsk", 70000)

@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from index.errors import SourceError
+from index.ingest.sources import FeedPoll, FetchPolicy, SourceReader
 from index.models import Article, IngestFailure
-from index.sources import FeedPoll, FetchPolicy, SourceReader
 
 FEED_URL = "https://news.example/feed.xml"
 ETAG = '"v1-3f9a"'

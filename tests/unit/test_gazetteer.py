@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from index.errors import SourceError
-from index.gazetteer import (
+from index.places.gazetteer import (
     Gazetteer,
     GazetteerFiles,
     add_dump,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from index.gazetteer import Gazetteer
-from index.geoparse import ContextPoint, find_places
+from index.places.gazetteer import Gazetteer
+from index.places.geoparse import ContextPoint, find_places
 
 SIVERSK, SEVERSK_TOMSK, BAKHMUT, KRAMATORSK = 694403, 1538637, 713174, 704508
 KHARKIV, KUPYANSK, VOVCHANSK, MYRNOHRAD, POKROVSK = 706483, 703656, 689304, 710035, 704422

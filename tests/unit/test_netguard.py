@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from index.errors import SourceError
+from index.ingest.netguard import check_public_url
+from index.ingest.sources import FetchPolicy, SourceReader
 from index.models import Article, IngestFailure
-from index.netguard import check_public_url
-from index.sources import FetchPolicy, SourceReader
 
 # Real public addresses: the documentation ranges (192.0.2/24, 2001:db8::/32) are not global.
 PUBLIC_V4 = "93.184.215.14"

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from index.ingest.passages import MAX_WORDS, MIN_WORDS, SOFT_MAX_FACTOR, count_words, split_passages
 from index.models import Span
-from index.passages import MAX_WORDS, MIN_WORDS, SOFT_MAX_FACTOR, count_words, split_passages
 
 SOFT_MAX = int(MAX_WORDS * SOFT_MAX_FACTOR)
 SENTENCE_END = re.compile(r"""[.!?…]["'”»)\]]*$""")

@@ -7,7 +7,7 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
-from index.ranking import coverage, fold_duplicates, fuse, query_terms
+from index.search.ranking import coverage, fold_duplicates, fuse, query_terms
 
 # -- fusion ------------------------------------------------------------------------------
 

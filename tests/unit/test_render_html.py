@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.emulator import plain_text
-from bot.render import answer_html
+from bot.emulator.server import plain_text
+from bot.render.html import answer_html
 from index.models import (
     Answer,
     Citation,

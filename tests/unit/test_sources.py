@@ -11,9 +11,7 @@ import httpx
 import pytest
 
 from index.errors import QueryError, SourceError
-from index.models import Article, IngestFailure
-from index.query import parse_since
-from index.sources import (
+from index.ingest.sources import (
     SourceReader,
     article_from_record,
     decode_text,
@@ -22,6 +20,8 @@ from index.sources import (
     parse_jsonl,
     text_article,
 )
+from index.models import Article, IngestFailure
+from index.search.query import parse_since
 
 # -- JSONL ---------------------------------------------------------------------------------
 

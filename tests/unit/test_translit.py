@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.translit import fold, romanisations, skeleton, stem
+from index.places.translit import fold, romanisations, skeleton, stem
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot
 
-from bot.delivery import DeliveryReport
+from bot.digests.delivery import DeliveryReport
 from bot.errors import ChatBlocked, ChatMoved, SendFailed, SendRefused
 from bot.feeds import read_feed_list
 from bot.service import Service

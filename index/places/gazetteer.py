@@ -19,7 +19,7 @@ import numpy as np
 
 from index.errors import SourceError, StoreError
 from index.models import Place
-from index.translit import (
+from index.places.translit import (
     edit_distance,
     fold,
     has_cyrillic,

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from bot.chats import ChatSettings, Watch
+from bot.storage.chats import ChatSettings, Watch
 from index.models import Citation, PlaceMention
-from index.ranking import shingles
-from index.translit import fold
+from index.places.translit import fold
+from index.search.ranking import shingles
 
 _STORY_BLOCK = 1024  # passages per block of the copy search: 1024 x N floats at a time
 _PLACE_CHUNK = 512  # places per distance block: bounds memory at 512 x watches floats

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from index.errors import SourceError
+from index.ingest.netguard import Resolver, check_public_url
 from index.models import Article, IngestFailure
-from index.netguard import Resolver, check_public_url
 
 log = logging.getLogger(__name__)
 

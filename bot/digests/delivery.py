@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from bot import render
-from bot.chats import ChatSettings, ChatStore, utcnow
-from bot.digest import Digest, build_digest, is_due, match_watches, stories
+from bot.digests.build import Digest, build_digest, is_due, match_watches, stories
 from bot.errors import ChatBlocked, ChatMoved, SendFailed, SendRefused
+from bot.render import html as render
+from bot.storage.chats import ChatSettings, ChatStore, utcnow
 from index.models import Citation
 from index.store import Store
 

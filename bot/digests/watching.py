@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.chats import ChatSettings, ChatStore, Watch
+from bot.storage.chats import ChatSettings, ChatStore, Watch
 from index.errors import QueryError
 from index.models import Place
-from index.places import PlaceIndex
+from index.places.resolve import PlaceIndex
 from index.store import Store
 
 _KM = re.compile(r"^(\d{1,4}(?:[.,]\d+)?)\s*(?:km|км)?$", re.IGNORECASE)

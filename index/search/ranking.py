@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.translit import fold_letters
+from index.places.translit import fold_letters
 
 # Function words and the words people wrap a question in; they carry no topic.
 _STOPWORDS = frozenset(

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from index.errors import QueryError, SourceError
-from index.gazetteer import Gazetteer
-from index.geoparse import ContextPoint, Mention, find_places, spans
+from index.ingest.sources import parse_time
 from index.models import Place
-from index.sources import parse_time
-from index.translit import fold
+from index.places.gazetteer import Gazetteer
+from index.places.geoparse import ContextPoint, Mention, find_places, spans
+from index.places.translit import fold
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}

@@ -13,10 +13,10 @@ from typing import TextIO
 from telegram.ext import Application
 
 from bot.app import App
-from bot.emulator import BotApiEmulator, Message, plain_text
+from bot.emulator.server import BotApiEmulator, Message, plain_text
 from bot.service import Service
 from bot.settings import Settings
-from bot.telegram_app import build_telegram
+from bot.telegram.app import build_telegram
 
 LOCAL_TOKEN = "1000001:LOCAL-EMULATOR"
 _LOCATION = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")

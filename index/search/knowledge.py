@@ -14,6 +14,7 @@ import numpy as np
 
 from index.embeddings import Embedder
 from index.errors import ModelError, StoreError
+from index.ingest.passages import split_passages
 from index.models import (
     Answer,
     Article,
@@ -26,10 +27,9 @@ from index.models import (
     Span,
     StoredArticle,
 )
-from index.passages import split_passages
-from index.places import PlaceIndex
-from index.query import PlaceQuery
-from index.ranking import Scored, coverage, fold_duplicates, fuse, query_terms
+from index.places.resolve import PlaceIndex
+from index.search.query import PlaceQuery
+from index.search.ranking import Scored, coverage, fold_duplicates, fuse, query_terms
 from index.store import NewArticle, Store, content_hash
 from index.vectors import VectorIndex
 

@@ -8,11 +8,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.chats import ChatSettings, Feed, Watch
-from bot.digest import Digest, DigestItem
-from index.geoparse import Mention
-from index.knowledge import IndexStats
+from bot.digests.build import Digest, DigestItem
+from bot.storage.chats import ChatSettings, Feed, Watch
 from index.models import Answer, Citation, IngestReport, Place, PlaceMention, StoredArticle
+from index.places.geoparse import Mention
+from index.search.knowledge import IndexStats
 
 
 def _date(article: StoredArticle) -> str:

@@ -10,10 +10,10 @@ from datetime import datetime
 
 import numpy as np
 
-from index.gazetteer import Gazetteer, haversine_km, haversine_matrix
-from index.geoparse import ContextPoint, find_places
 from index.models import Place, PlaceMention
-from index.query import PlaceQuery, parse_place_query
+from index.places.gazetteer import Gazetteer, haversine_km, haversine_matrix
+from index.places.geoparse import ContextPoint, find_places
+from index.search.query import PlaceQuery, parse_place_query
 from index.store import Store
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,1 @@
+"""Watches and digests: the domain, matching, building, scheduling and delivery."""

@@ -1,0 +1,1 @@
+"""Rendering by audience: terminal text and JSON here; Telegram HTML in ``html``."""

@@ -1,0 +1,1 @@
+"""Ingest: sources to articles to passages, and the address guard for fetched URLs."""

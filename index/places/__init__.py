@@ -1,0 +1,1 @@
+"""Places: the GeoNames gazetteer, transliteration, geoparsing and resolving a place query."""

@@ -1,0 +1,1 @@
+"""Search: parse a question, retrieve candidate passages, rank them, compose the answer."""
