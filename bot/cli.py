@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app import App, build_app
-from bot.emulator.server import plain_text
-from bot.render import html as render
+from bot.render import data as as_json
+from bot.render import text as as_text
 from bot.settings import Settings, SettingsError
 from index.errors import QueryError, SitrepError
 from index.models import IngestReport
@@ -109,7 +109,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
 def _run(app: App, args: argparse.Namespace, stdin: TextIO) -> int:
     if args.command == "ingest":
         report = ingest_with_progress(app, args.targets, show=not args.no_progress)
-        print(render.report_text(report))
+        print(as_text.report_text(report))
         return 0 if report.added or report.known or not report.failures else 1
     if args.command == "ask":
         since = parse_since(args.since) if args.since else None
@@ -121,9 +121,9 @@ def _run(app: App, args: argparse.Namespace, stdin: TextIO) -> int:
                 question, k=args.k, since=since, near=args.near, radius_km=args.radius
             )
             if args.json:
-                print(json.dumps(render.answer_json(answer), ensure_ascii=False), flush=True)
+                print(json.dumps(as_json.answer_json(answer), ensure_ascii=False), flush=True)
             else:
-                print(render.answer_text(answer) + "\n", flush=True)
+                print(as_text.answer_text(answer) + "\n", flush=True)
         return 0
     if args.command == "places":
         text = stdin.read() if args.text == "-" else args.text
@@ -134,9 +134,9 @@ def _run(app: App, args: argparse.Namespace, stdin: TextIO) -> int:
             app.settings.places_min_confidence,
         )
         if args.json:
-            print(json.dumps(render.mentions_json(mentions), ensure_ascii=False))
+            print(json.dumps(as_json.mentions_json(mentions), ensure_ascii=False))
         else:
-            print(render.mentions_text(mentions))
+            print(as_text.mentions_text(mentions))
         return 0
     if args.command == "gazetteer":
         if args.gazetteer_command == "load":
@@ -160,7 +160,7 @@ def _run(app: App, args: argparse.Namespace, stdin: TextIO) -> int:
     if args.command == "digest":
         return _digest(app, args)
     if args.command == "stats":
-        print(render.stats_text(app.knowledge.stats(), str(app.settings.index_path)))
+        print(as_text.stats_text(app.knowledge.stats(), str(app.settings.index_path)))
         return 0
     if args.command == "reindex":
         count = app.knowledge.reindex(reembed=args.reembed)
@@ -197,10 +197,10 @@ def _digest(app: App, args: argparse.Namespace) -> int:
     service = Service(app)
     if args.dry_run:
         report = asyncio.run(service.digests.send_now(args.chat, dry_run=True))
-        if not report.texts:
+        if report.digest is None or not report.digest.items:
             print(f"nothing pending for chat {args.chat}")
-        for text in report.texts:
-            print(plain_text(text, "HTML") + "\n")
+        else:
+            print(as_text.digest_text(report.digest) + "\n")
         return 0
     if app.settings.telegram_token is None:
         raise SettingsError(
@@ -224,7 +224,7 @@ def run_bot(app: App) -> int:
 
         if app.knowledge.store.passage_count() == 0:
             print(f"The index is empty: ingesting the sample corpus ({SAMPLE_CORPUS.name}).")
-            print(render.report_text(app.ingest([str(SAMPLE_CORPUS)])))
+            print(as_text.report_text(app.ingest([str(SAMPLE_CORPUS)])))
         return run_local(app, settings)
     from bot.service import Service
     from bot.telegram.app import run

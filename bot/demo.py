@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from bot.app import App, build_app
-from bot.render import html as render
+from bot.render import text as as_text
 from bot.settings import Settings
 from bot.telegram.local import LocalChat, local_bot, render_message
 
@@ -35,7 +35,7 @@ def run_demo(settings: Settings) -> int:
     try:
         report = app.ingest([str(SAMPLE_CORPUS)])
         print(f"Sitrep demo: sample corpus ingested into {demo_dir}")
-        print(render.report_text(report))
+        print(as_text.report_text(report))
         print(
             "The bot runs on the embedded Bot API emulator; a simulated user writes to it.\n",
             flush=True,

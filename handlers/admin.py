@@ -7,7 +7,7 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot.render import html as render
+from bot.render import text as as_text
 from handlers.common import ids, recall, remember, service_of, typing
 
 
@@ -80,7 +80,7 @@ async def ingest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await typing(update, context)
     report = await service_of(context).ingest_url(user_id, url)
     await message.reply_html(
-        f"<pre>{html.escape(render.report_text(report))}</pre>", disable_web_page_preview=True
+        f"<pre>{html.escape(as_text.report_text(report))}</pre>", disable_web_page_preview=True
     )
 
 
@@ -88,4 +88,4 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/stats (admins)."""
     _, user_id, message = ids(update)
     found = await service_of(context).stats(user_id)
-    await message.reply_html(f"<pre>{html.escape(render.stats_text(found, 'vector index'))}</pre>")
+    await message.reply_html(f"<pre>{html.escape(as_text.stats_text(found, 'vector index'))}</pre>")

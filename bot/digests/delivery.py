@@ -14,7 +14,6 @@ from typing import Protocol
 
 from bot.digests.build import Digest, build_digest, is_due, match_watches, stories
 from bot.errors import ChatBlocked, ChatMoved, SendFailed, SendRefused
-from bot.render import html as render
 from bot.storage.chats import ChatSettings, ChatStore, utcnow
 from index.models import Citation
 from index.store import Store
@@ -26,13 +25,29 @@ _LOAD_CHUNK = 2000  # passages per SQL query when loading new passages
 _LEASE = timedelta(minutes=10)
 
 
-class Notifier(Protocol):
-    """Sends one HTML message to a chat; returns its message id.
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message of a digest as a front end renders it, and the passages it delivers."""
 
-    Raises :class:`ChatBlocked`, :class:`ChatMoved` or :class:`SendFailed`.
+    body: str
+    passage_ids: tuple[int, ...]
+
+
+class Notifier(Protocol):
+    """A front end's way of delivering digests: it renders a domain :class:`Digest` into
+    its own messages (Telegram HTML, e-mail, ...) and sends them one at a time.
+
+    ``send`` returns the message id and raises :class:`ChatBlocked`, :class:`ChatMoved`,
+    :class:`SendRefused` or :class:`SendFailed`.
     """
 
-    async def send(self, chat_id: int, html: str) -> int: ...
+    def compose(self, digest: Digest) -> list[Outgoing]:
+        """The digest as messages, in order; each says which passages it delivers."""
+        ...
+
+    async def send(self, chat_id: int, message: Outgoing) -> int:
+        """Send one message; returns its id."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +58,8 @@ class DeliveryReport:
     status: str  # "sent", "nothing new", "blocked", "moved", "failed", "dry run"
     items: int = 0
     messages: int = 0
-    texts: tuple[str, ...] = ()  # the rendered messages (all of them on a dry run)
+    texts: tuple[str, ...] = ()  # the messages sent, as the notifier rendered them
+    digest: Digest | None = None  # what was owed (a dry run shows it without sending)
 
 
 class Digests:
@@ -148,8 +164,7 @@ class Digests:
             digests, upto = await asyncio.to_thread(self.pending, [chat])
             digest = digests[chat_id]
             if dry_run:
-                texts = tuple(text for text, _ in render.digest_messages(digest))
-                return DeliveryReport(chat_id, "dry run", len(digest.items), len(texts), texts)
+                return DeliveryReport(chat_id, "dry run", len(digest.items), digest=digest)
             return await self._deliver(chat, digest, upto, now, scheduled=False)
 
     @contextlib.asynccontextmanager
@@ -174,9 +189,9 @@ class Digests:
             raise SendFailed("no way to send messages: the bot is not running")
         sent: list[str] = []
         items = 0
-        for text, ids in render.digest_messages(digest):
+        for message in self.notifier.compose(digest):
             try:
-                message_id: int | None = await self.notifier.send(chat_id, text)
+                message_id: int | None = await self.notifier.send(chat_id, message)
             except ChatMoved as moved:
                 # Its watches, settings and delivery log move to the new id; the next tick
                 # works out from the database what the new chat is owed (never twice).
@@ -196,9 +211,10 @@ class Digests:
             except SendFailed as exc:
                 log.warning("digest for chat %d held back, will retry: %s", chat_id, exc)
                 return DeliveryReport(chat_id, "failed", items, len(sent), tuple(sent))
+            ids = list(message.passage_ids)
             await asyncio.to_thread(self.chats.record_delivery, chat_id, ids, message_id, now)
             if message_id is not None:
-                sent.append(text)
+                sent.append(message.body)
                 items += len(ids)
         await asyncio.to_thread(self.chats.finish_digest, chat_id, upto, now, due)
         return DeliveryReport(chat_id, "sent", items, len(sent), tuple(sent))

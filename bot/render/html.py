@@ -1,186 +1,18 @@
-"""Render answers and reports for the terminal and as JSON; no Telegram here."""
+"""Render for Telegram: answers, digests, watches, settings and sources as Telegram HTML.
+
+Only the Telegram edge (bot/telegram, handlers/) imports this module.
+"""
 
 from __future__ import annotations
 
 import html
-import textwrap
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.digests.build import Digest, DigestItem
+from bot.render.text import article_date, matched_text, snippet_parts, why_text
 from bot.storage.chats import ChatSettings, Feed, Watch
-from index.models import Answer, Citation, IngestReport, Place, PlaceMention, StoredArticle
-from index.places.geoparse import Mention
-from index.search.knowledge import IndexStats
-
-
-def _date(article: StoredArticle) -> str:
-    return article.published.strftime("%Y-%m-%d") if article.published else "undated"
-
-
-def citation_line(c: Citation) -> str:
-    """title — source — date — url."""
-    a = c.article
-    parts = [a.title or "(untitled)", a.source or "unknown source", _date(a), a.url or "no URL"]
-    return " — ".join(parts)
-
-
-def answer_text(answer: Answer, width: int = 100) -> str:
-    """An answer as plain text: numbered passages, each with its citation and score."""
-    lines = [f"Q: {answer.question}"]
-    if answer.place is not None:
-        lines.append(f"   place: {answer.place.label}, within {answer.radius_km:g} km")
-    for hit in answer.hits:
-        lines.append(f"[{hit.rank}] {citation_line(hit.citation)}")
-        where = ""
-        if hit.matched is not None and answer.place is not None:
-            where = f" · {matched_text(hit.matched, answer.place)}"
-        lines.append(f"    score {hit.score:.2f} · relevance {hit.relevance:.2f}{where}")
-        body = " ".join(hit.citation.passage.text.split())
-        lines.extend(textwrap.wrap(body, width, initial_indent="    ", subsequent_indent="    "))
-        for dup in hit.duplicates:
-            lines.append(f"    also reported: {citation_line(dup)}")
-    if answer.note:
-        lines.append(answer.note)
-    return "\n".join(lines)
-
-
-def matched_text(m: PlaceMention, origin: Place) -> str:
-    """Why a passage matched: "Soledar, 12 km from Bakhmut" or "names Bakhmut"."""
-    said = f' ("{m.surface}")' if m.surface != m.place.name else ""
-    if m.place.geonameid == origin.geonameid:
-        return f"names {m.place.name}{said}"
-    return f"{m.place.name}{said}, {m.distance_km or 0:g} km from {origin.name}"
-
-
-def place_json(p: Place) -> dict[str, Any]:
-    """A place as ``ask --json`` and ``places --json`` print it."""
-    return {
-        "name": p.name,
-        "geonameid": p.geonameid,
-        "lat": p.lat,
-        "lon": p.lon,
-        "country": p.country,
-        "admin1": p.admin1,
-    }
-
-
-def _mention_json(m: PlaceMention) -> dict[str, Any]:
-    return {
-        **place_json(m.place),
-        "surface": m.surface,
-        "start": m.start,
-        "end": m.end,
-        "match": m.match,
-        "confidence": m.confidence,
-        "distance_km": m.distance_km,
-    }
-
-
-def mentions_json(mentions: list[Mention]) -> dict[str, Any]:
-    """The ``places --json`` object."""
-    return {
-        "mentions": [
-            {
-                "surface": m.surface,
-                "start": m.start,
-                "end": m.end,
-                "place": place_json(m.place) if m.place else None,
-                "match": m.match,
-                "confidence": m.confidence,
-            }
-            for m in mentions
-        ]
-    }
-
-
-def mentions_text(mentions: list[Mention]) -> str:
-    """``sitrep places`` as a table."""
-    if not mentions:
-        return "no place names found"
-    lines = []
-    for m in mentions:
-        where = (
-            f"{m.place.label} [{m.place.geonameid}] {m.place.lat:.4f},{m.place.lon:.4f}"
-            if m.place
-            else "unresolved: " + "; ".join(p.label for p in m.alternatives[:3])
-        )
-        lines.append(
-            f"{m.start:>6}-{m.end:<6} {m.surface:<24} {where}  "
-            f"({m.match}, confidence {m.confidence:.2f})"
-        )
-    return "\n".join(lines)
-
-
-def _article_json(a: StoredArticle) -> dict[str, Any]:
-    return {
-        "id": a.id,
-        "url": a.url,
-        "title": a.title,
-        "published": a.published.isoformat().replace("+00:00", "Z") if a.published else None,
-        "source": a.source,
-    }
-
-
-def _citation_json(c: Citation) -> dict[str, Any]:
-    p = c.passage
-    return {
-        "article": _article_json(c.article),
-        "passage": {"id": p.id, "text": p.text, "start": p.start, "end": p.end},
-        "places": [_mention_json(m) for m in c.places],
-    }
-
-
-def answer_json(answer: Answer) -> dict[str, Any]:
-    """The ``ask --json`` object for one question."""
-    return {
-        "question": answer.question,
-        "place": place_json(answer.place) if answer.place else None,
-        "radius_km": answer.radius_km,
-        "results": [
-            {
-                "rank": hit.rank,
-                "score": hit.score,
-                "relevance": hit.relevance,
-                **_citation_json(hit.citation),
-                "matched": _mention_json(hit.matched) if hit.matched else None,
-                "duplicates": [_citation_json(d) for d in hit.duplicates],
-            }
-            for hit in answer.hits
-        ],
-        "note": answer.note,
-        "candidates": [place_json(p) for p in answer.candidates],
-        "suggestions": [place_json(p) for p in answer.suggestions],
-    }
-
-
-def report_text(report: IngestReport) -> str:
-    """The summary printed after ``sitrep ingest``."""
-    lines = [
-        f"articles added: {report.added}, already known: {report.known}, "
-        f"failed: {len(report.failures)}; passages added: {report.passages}"
-    ]
-    for f in report.failures:
-        lines.append(f"  failed: {f.where}: {f.reason}")
-    for s in report.skipped:
-        lines.append(f"  skipped: {s}")
-    return "\n".join(lines)
-
-
-def stats_text(stats: IndexStats, index_path: str) -> str:
-    """The table printed by ``sitrep stats``."""
-    last = stats.last_ingest.strftime("%Y-%m-%d %H:%M UTC") if stats.last_ingest else "never"
-    rows = [
-        ("articles", str(stats.articles)),
-        ("passages", str(stats.passages)),
-        ("sources", str(stats.sources)),
-        ("index size", f"{stats.indexed} vectors ({index_path})"),
-        ("last ingest", last),
-        ("model", stats.model or "none yet"),
-    ]
-    return "\n".join(f"{k:<12} {v}" for k, v in rows)
-
+from index.models import Answer, Citation, PlaceMention, StoredArticle
 
 # -- Telegram HTML ---------------------------------------------------------------------------
 
@@ -245,7 +77,7 @@ def hit_html(n: int, citation: Citation, duplicates: tuple[Citation, ...], why: 
     a = c.article
     lines = [f"<b>[{n}]</b> {_bold_places(c)}"]
     source = " — ".join(
-        [_link(a), html.escape(a.source or "unknown source"), html.escape(_date(a))]
+        [_link(a), html.escape(a.source or "unknown source"), html.escape(article_date(a))]
     )
     lines.append(f"<i>{source}</i>")
     if duplicates:
@@ -326,30 +158,12 @@ def pack(blocks: list[str], limit: int = TELEGRAM_LIMIT) -> list[str]:
 
 # -- digests ---------------------------------------------------------------------------------
 
-_SNIPPET = 110  # characters of context either side of the place name in a digest item
-
 
 def _snippet(c: Citation, m: PlaceMention) -> str:
     """The words around the place name, HTML-escaped, the name in bold."""
-    p = c.passage
-    start, end = m.start - p.start, m.end - p.start
-    if not 0 <= start < end <= len(p.text):
-        return html.escape(" ".join(p.text.split())[: 2 * _SNIPPET]) + " …"
-    left = p.text[max(0, start - _SNIPPET) : start]
-    right = p.text[end : end + _SNIPPET]
-    if start > _SNIPPET:
-        left = "… " + left.split(" ", 1)[-1]
-    if end + _SNIPPET < len(p.text):
-        right = right.rsplit(" ", 1)[0] + " …"
-    body = f"{html.escape(left)}<b>{html.escape(p.text[start:end])}</b>{html.escape(right)}"
+    left, name, right = snippet_parts(c, m)
+    body = f"{html.escape(left)}<b>{html.escape(name)}</b>{html.escape(right)}"
     return " ".join(body.split())
-
-
-def why_text(m: PlaceMention, km: float, watch_name: str) -> str:
-    """ "Soledar, 12 km from Bakhmut", or "Bakhmut" when the watched place itself is named."""
-    if km < 1.0 and m.place.name == watch_name:
-        return m.place.name
-    return f"{m.place.name}, {km:g} km from {watch_name}"
 
 
 def digest_item_html(item: DigestItem, watch_name: str) -> str:
@@ -360,7 +174,7 @@ def digest_item_html(item: DigestItem, watch_name: str) -> str:
     lines = [
         f"📍 <b>{why}</b>: {_snippet(c, item.mention)}",
         f"<i>{_link(a)} — {html.escape(a.source or 'unknown source')} — "
-        f"{html.escape(_date(a))}</i>",
+        f"{html.escape(article_date(a))}</i>",
     ]
     if item.duplicates:
         lines.append(also_reported(item.duplicates))

@@ -9,23 +9,18 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import Bot, BotCommand
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram import BotCommand
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot
 
 from bot.digests.delivery import DeliveryReport
-from bot.errors import ChatBlocked, ChatMoved, SendFailed, SendRefused
 from bot.feeds import read_feed_list
 from bot.service import Service
 from bot.settings import Settings, SettingsError, apply_telegram_env
+from bot.telegram.notifier import TelegramNotifier
 
 log = logging.getLogger(__name__)
 
 JSONDict = dict[str, Any]
-_GONE = re.compile(
-    r"chat not found|not enough rights|have no rights|kicked|deactivated", re.I
-)  # a Bot API result, as python-telegram-bot types it
 
 COMMANDS = (
     BotCommand("ask", "ask what happened, e.g. /ask shelling near Siversk"),
@@ -75,31 +70,6 @@ class MessageRateLimiter(AIORateLimiter):
         return await super().process_request(
             callback, args, kwargs, endpoint, data, rate_limit_args
         )
-
-
-class TelegramNotifier:
-    """Sends digests through the bot; Telegram's errors become the delivery error tree."""
-
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
-
-    async def send(self, chat_id: int, html: str) -> int:
-        """Send one HTML message (the rate limiter paces it and waits out 429s)."""
-        try:
-            message = await self.bot.send_message(
-                chat_id, html, parse_mode=ParseMode.HTML, disable_web_page_preview=True
-            )
-        except Forbidden as exc:
-            raise ChatBlocked(str(exc)) from exc
-        except ChatMigrated as exc:
-            raise ChatMoved(exc.new_chat_id) from exc
-        except BadRequest as exc:
-            if _GONE.search(str(exc)):  # the chat is gone or the bot may not write there
-                raise ChatBlocked(str(exc)) from exc
-            raise SendRefused(str(exc)) from exc
-        except (RetryAfter, NetworkError) as exc:  # NetworkError covers timeouts and 5xx
-            raise SendFailed(str(exc)) from exc
-        return message.message_id
 
 
 def _protect_token(secret: str) -> None:

@@ -11,8 +11,11 @@ from pathlib import Path
 import pytest
 
 from bot.app import App, build_app
-from bot.digests.delivery import Digests
+from bot.digests.build import Digest
+from bot.digests.delivery import Digests, Outgoing
 from bot.errors import ChatBlocked, ChatMoved, SendFailed, SendRefused
+from bot.render.html import digest_messages
+from bot.render.text import digest_text
 from conftest import write_jsonl
 from index.embeddings import HashEmbedder
 from index.places.gazetteer import Gazetteer
@@ -25,12 +28,15 @@ class ScriptedNotifier:
         self.sent: list[tuple[int, str]] = []
         self.failures: list[Exception | None] = []
 
-    async def send(self, chat_id: int, html: str) -> int:
+    def compose(self, digest: Digest) -> list[Outgoing]:
+        return [Outgoing(text, tuple(ids)) for text, ids in digest_messages(digest)]
+
+    async def send(self, chat_id: int, message: Outgoing) -> int:
         if self.failures:
             failure = self.failures.pop(0)
             if failure is not None:
                 raise failure
-        self.sent.append((chat_id, html))
+        self.sent.append((chat_id, message.body))
         return len(self.sent)
 
     def texts(self, chat_id: int) -> str:
@@ -181,7 +187,8 @@ async def test_dry_run_marks_nothing(
     fast_app.watching.watch(12, "Bakhmut 20", now())
     ingest(fast_app, tmp_path, article(7, SOLEDAR))
     dry = await digests.send_now(12, dry_run=True)
-    assert dry.status == "dry run" and "Soledar" in dry.texts[0] and notifier.sent == []
+    assert dry.status == "dry run" and dry.digest is not None and notifier.sent == []
+    assert "Soledar" in digest_text(dry.digest)
     assert (await digests.send_now(12)).status == "sent"
 
 

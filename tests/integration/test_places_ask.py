@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import App, build_app
-from bot.render.html import answer_json
+from bot.render.data import answer_json
 from bot.settings import Settings
 from conftest import PROJECT, sample_records, write_jsonl
 from index.embeddings import HashEmbedder
