@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import articles, questions  # noqa: E402
+from index.clock import SystemClock  # noqa: E402
 from index.embeddings import SentenceTransformerEmbedder  # noqa: E402
 from index.ingest.passages import split_passages  # noqa: E402
 from index.ingest.sources import article_from_record  # noqa: E402
@@ -92,6 +93,7 @@ def run_one(size: int, n_questions: int) -> dict[str, float]:
             FaissIndex,
             FaissIndex.load,
             SearchConfig(),
+            clock=SystemClock(),
         )
         t = time.perf_counter()
         _ = kb.index  # rebuilt from the vectors stored in SQLite

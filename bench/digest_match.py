@@ -444,7 +444,7 @@ def main() -> None:
                 assert made.id == w.id, "watch ids"
             assert app.chats.watches() == watches
             chats = app.chats.chats_with_watches()
-            digests = Digests(app.chats, store)
+            digests = Digests(app.chats, store, clock=app.clock)
             print(
                 f"setup: {time.perf_counter() - t:.1f} s (gazetteer, data, store; not timed)",
                 flush=True,

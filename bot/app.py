@@ -15,6 +15,7 @@ from bot.digests.watching import Watching
 from bot.feeds import FeedPoller
 from bot.settings import Settings, apply_offline_mode
 from bot.storage.chats import ChatStore
+from index.clock import Clock, SystemClock
 from index.embeddings import Embedder, SentenceTransformerEmbedder
 from index.errors import QueryError
 from index.ingest.sources import FetchPolicy, SourceReader, is_url
@@ -41,6 +42,7 @@ class App:
     watching: Watching
     chat_reader: SourceReader  # for URLs sent from chats: public addresses only
     feeds: FeedPoller
+    clock: Clock
 
     @property
     def places(self) -> PlaceIndex:
@@ -110,13 +112,16 @@ def build_app(
     embedder: Callable[[], Embedder] | None = None,
     transport: httpx.BaseTransport | None = None,
     gazetteer: Callable[[], Gazetteer] | None = None,
+    clock: Clock | None = None,
 ) -> App:
     """Build the application. The model and the gazetteer load on first use, not here.
 
-    ``embedder``, ``transport`` and ``gazetteer`` are the test seams: a fake embedder, a
-    mock HTTP transport, a gazetteer compiled once per test session.
+    ``embedder``, ``transport``, ``gazetteer`` and ``clock`` are the test seams: a fake
+    embedder, a mock HTTP transport, a gazetteer compiled once per test session, a clock the
+    test sets. Everything that reads the time reads this one clock.
     """
     apply_offline_mode(settings)
+    clock = clock or SystemClock()
     store = Store(settings.db_path)
     new_index: Callable[[int], VectorIndex]
     load_index: Callable[[Path, int], VectorIndex]
@@ -146,6 +151,7 @@ def build_app(
         config=search_config(settings),
         batch_passages=settings.ingest_batch_passages,
         places=places,
+        clock=clock,
     )
     http = httpx.Client(transport=transport)
     policy = FetchPolicy(
@@ -158,7 +164,7 @@ def build_app(
     chat_reader = SourceReader(http, chat_policy)
     chats = ChatStore(settings.db_path)
     feeds = FeedPoller(
-        chats, knowledge, chat_reader, timedelta(minutes=settings.feeds_interval_min)
+        chats, knowledge, chat_reader, timedelta(minutes=settings.feeds_interval_min), clock=clock
     )
     return App(
         settings,
@@ -170,4 +176,5 @@ def build_app(
         Watching(chats, store, places),
         chat_reader,
         feeds,
+        clock,
     )

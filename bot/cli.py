@@ -8,7 +8,6 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -16,10 +15,10 @@ from bot.app import App, build_app
 from bot.render import data as as_json
 from bot.render import text as as_text
 from bot.settings import Settings, SettingsError
+from index.dates import parse_since
 from index.errors import QueryError, SitrepError
 from index.models import IngestReport
 from index.places.geoparse import find_places
-from index.search.query import parse_since
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +111,7 @@ def _run(app: App, args: argparse.Namespace, stdin: TextIO) -> int:
         print(as_text.report_text(report))
         return 0 if report.added or report.known or not report.failures else 1
     if args.command == "ask":
-        since = parse_since(args.since) if args.since else None
+        since = parse_since(args.since, app.clock.now()) if args.since else None
         questions = (line.strip() for line in stdin) if args.question == "-" else [args.question]
         for question in questions:
             if not question:
@@ -170,7 +169,7 @@ def _run(app: App, args: argparse.Namespace, stdin: TextIO) -> int:
 
 
 def _watch(app: App, args: argparse.Namespace) -> int:
-    now = datetime.now(UTC)
+    now = app.clock.now()
     if args.remove is not None:
         removed = app.chats.remove_watch(args.chat, args.remove)
         if removed is None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.storage.chats import ChatStore, Feed, utcnow
+from bot.storage.chats import ChatStore, Feed
+from index.clock import Clock
 from index.errors import SourceError
 from index.ingest.sources import FeedPoll, Item, SourceReader
 from index.models import Article, IngestReport
@@ -60,8 +61,8 @@ class FeedPoller:
         knowledge: KnowledgeBase,
         reader: SourceReader,
         interval: timedelta,
+        clock: Clock,
         workers: int = 8,
-        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.chats = chats
         self.knowledge = knowledge
@@ -72,7 +73,7 @@ class FeedPoller:
 
     def follow(self, urls: Sequence[str], origin: str = "config") -> int:
         """Add feeds (from the config file at start); returns how many were new."""
-        now = self.clock()
+        now = self.clock.now()
         return sum(self.chats.add_feed(url, origin, None, now) for url in urls)
 
     def due(self, now: datetime) -> list[Feed]:
@@ -81,7 +82,7 @@ class FeedPoller:
 
     def poll_due(self) -> list[PollOutcome]:
         """Fetch every due feed (in parallel), then ingest the new items (one at a time)."""
-        now = self.clock()
+        now = self.clock.now()
         feeds = self.due(now)
         if not feeds:
             return []

@@ -10,7 +10,9 @@ from bot.digests.delivery import DeliveryReport, Digests, Notifier
 from bot.digests.watching import WatchOutcome
 from bot.errors import NotAllowed
 from bot.feeds import PollOutcome
-from bot.storage.chats import ChatSettings, Feed, Watch, utcnow
+from bot.storage.chats import ChatSettings, Feed, Watch
+from bot.ticks import Ticks
+from index.clock import Clock
 from index.errors import QueryError
 from index.ingest.netguard import check_public_url
 from index.models import Answer, IngestReport
@@ -23,9 +25,21 @@ class Service:
 
     app: App
     digests: Digests = field(init=False)
+    feed_ticks: Ticks = field(init=False, default_factory=Ticks)  # finished feed polls
 
     def __post_init__(self) -> None:
-        self.digests = Digests(self.app.chats, self.app.knowledge.store, allowed=self.chat_allowed)
+        self.digests = Digests(
+            self.app.chats,
+            self.app.knowledge.store,
+            None,  # connected to a front end's notifier when one runs
+            self.app.clock,
+            allowed=self.chat_allowed,
+        )
+
+    @property
+    def clock(self) -> Clock:
+        """The application's one clock."""
+        return self.app.clock
 
     def connect(self, notifier: Notifier) -> None:
         """Where digests go (the Telegram bot, once it runs)."""
@@ -56,20 +70,20 @@ class Service:
 
     async def watch(self, chat_id: int, text: str) -> WatchOutcome:
         """``/watch PLACE [KM] [KEYWORDS]``."""
-        return await asyncio.to_thread(self.app.watching.watch, chat_id, text, utcnow())
+        return await asyncio.to_thread(self.app.watching.watch, chat_id, text, self.clock.now())
 
     async def watch_place(
         self, chat_id: int, geonameid: int, radius_km: float | None, keywords: tuple[str, ...]
     ) -> Watch:
         """A watch of a place picked from buttons."""
         return await asyncio.to_thread(
-            self.app.watching.add_by_id, chat_id, geonameid, radius_km, keywords, utcnow()
+            self.app.watching.add_by_id, chat_id, geonameid, radius_km, keywords, self.clock.now()
         )
 
     async def watch_point(self, chat_id: int, lat: float, lon: float, radius_km: float) -> Watch:
         """A watch of a shared location."""
         return await asyncio.to_thread(
-            self.app.watching.add, chat_id, (lat, lon), radius_km, (), utcnow()
+            self.app.watching.add, chat_id, (lat, lon), radius_km, (), self.clock.now()
         )
 
     async def watches(self, chat_id: int) -> list[Watch]:
@@ -89,7 +103,7 @@ class Service:
     ) -> ChatSettings:
         """Read or change the chat's digest time, timezone and instant mode."""
         return await asyncio.to_thread(
-            self.app.watching.settings, chat_id, utcnow(), digest_time, timezone, instant
+            self.app.watching.settings, chat_id, self.clock.now(), digest_time, timezone, instant
         )
 
     async def digest_now(self, chat_id: int) -> DeliveryReport:
@@ -116,7 +130,9 @@ class Service:
             raise QueryError(f"not a feed address: {url!r} (send an http:// or https:// URL)")
         if not self.app.settings.telegram_allow_private_urls:
             await asyncio.to_thread(check_public_url, url)
-        return await asyncio.to_thread(self.app.chats.add_feed, url, "chat", user_id, utcnow())
+        return await asyncio.to_thread(
+            self.app.chats.add_feed, url, "chat", user_id, self.clock.now()
+        )
 
     async def remove_feed(self, user_id: int | None, url: str) -> bool:
         """/removefeed (admins)."""
@@ -134,5 +150,8 @@ class Service:
         return await asyncio.to_thread(self.app.knowledge.stats)
 
     async def poll_feeds(self) -> list[PollOutcome]:
-        """The feed job: poll the due feeds and ingest what is new."""
-        return await asyncio.to_thread(self.app.feeds.poll_due)
+        """The feed job: poll the due feeds and ingest what is new (counted in ``feed_ticks``)."""
+        try:
+            return await asyncio.to_thread(self.app.feeds.poll_due)
+        finally:
+            await self.feed_ticks.done()

@@ -7,7 +7,6 @@ from telegram.ext import ContextTypes
 
 from bot.digests.build import next_due
 from bot.render import html as render
-from bot.storage.chats import utcnow
 from handlers.common import ids, service_of
 
 _ON = ("on", "yes", "true", "1")
@@ -40,7 +39,8 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     chat = await service_of(context).settings(chat_id, **change)  # type: ignore[arg-type]
     await message.reply_html(
-        render.settings_html(chat, next_due(chat, utcnow())), reply_markup=_markup(chat.instant)
+        render.settings_html(chat, next_due(chat, service_of(context).clock.now())),
+        reply_markup=_markup(chat.instant),
     )
 
 
@@ -53,7 +53,7 @@ async def instant_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     )
     await query.answer()
     await query.edit_message_text(
-        render.settings_html(chat, next_due(chat, utcnow())),
+        render.settings_html(chat, next_due(chat, service_of(context).clock.now())),
         parse_mode="HTML",
         reply_markup=_markup(chat.instant),
     )

@@ -11,6 +11,7 @@ from telegram.ext import Application
 
 from bot.app import App
 from bot.emulator.server import BotApiEmulator, Message, plain_text
+from bot.service import Service
 from bot.telegram.local import bot_on
 
 TOKEN = "123456:SECRET-TOKEN-VALUE"
@@ -24,6 +25,12 @@ async def bot_running(
     app.settings = app.settings.replace(telegram_api_url=emulator.url, **settings)
     async with bot_on(app, app.settings, emulator, TOKEN) as application:
         yield application
+
+
+def service_of(application: Application) -> Service:  # type: ignore[type-arg]
+    """The application service the running bot calls (its digests, its feed job)."""
+    service: Service = application.bot_data["service"]
+    return service
 
 
 async def replies(

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 from bot.app import App, build_app
 from bot.emulator.server import BotApiEmulator
 from bot.settings import Settings
+from index.clock import ManualClock
 from index.embeddings import HashEmbedder, SentenceTransformerEmbedder
 from index.places.gazetteer import Gazetteer, GazetteerFiles, load_gazetteer
 
@@ -56,13 +58,24 @@ def settings(tmp_path: Path, gazetteer_cache: Path) -> Settings:
     return Settings.load(env={}, data_dir=tmp_path / "data", places_cache=gazetteer_cache)
 
 
+# The moment every test starts at: fixed, so that no test depends on the wall clock.
+START = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
+
+
 @pytest.fixture
-def fast_app(settings: Settings, gazetteer: Gazetteer) -> Iterator[App]:
+def clock() -> ManualClock:
+    """The application's clock, set by the test (it moves only when told to)."""
+    return ManualClock(START)
+
+
+@pytest.fixture
+def fast_app(settings: Settings, gazetteer: Gazetteer, clock: ManualClock) -> Iterator[App]:
     """The real application with the hashing embedder and the NumPy index: no model load."""
     app = build_app(
         settings.replace(vector_index="numpy", ask_threshold=0.2),
         embedder=lambda: HashEmbedder(),
         gazetteer=lambda: gazetteer,
+        clock=clock,
     )
     yield app
     app.close()

@@ -9,12 +9,14 @@ import os
 import socket
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.digests.build import Digest, build_digest, is_due, match_watches, stories
 from bot.errors import ChatBlocked, ChatMoved, SendFailed, SendRefused
-from bot.storage.chats import ChatSettings, ChatStore, utcnow
+from bot.storage.chats import ChatSettings, ChatStore
+from bot.ticks import Ticks
+from index.clock import Clock
 from index.models import Citation
 from index.store import Store
 
@@ -75,8 +77,8 @@ class Digests:
         self,
         chats: ChatStore,
         store: Store,
-        notifier: Notifier | None = None,
-        clock: Callable[[], datetime] = utcnow,
+        notifier: Notifier | None,
+        clock: Clock,
         allowed: Callable[[int], bool] = lambda _chat_id: True,
     ) -> None:
         self.chats = chats
@@ -85,6 +87,7 @@ class Digests:
         self.clock = clock
         self.allowed = allowed  # chats off the allow-list get no digests
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.ticks = Ticks()  # finished digest ticks: tests wait for them, not for seconds
         self._lock = asyncio.Lock()  # one delivery run at a time: a tick and /digest never race
 
     # -- blocking steps (run in a worker thread) ---------------------------------------------
@@ -131,12 +134,21 @@ class Digests:
     # -- delivery ----------------------------------------------------------------------------
 
     async def tick(self) -> list[DeliveryReport]:
-        """Send every chat whose digest is due (or that is in instant mode) what it is owed."""
+        """Send every chat whose digest is due (or that is in instant mode) what it is owed.
+
+        Every finished tick is counted in :attr:`ticks`, whatever it did.
+        """
+        try:
+            return await self._tick()
+        finally:
+            await self.ticks.done()
+
+    async def _tick(self) -> list[DeliveryReport]:
         async with self._lock, self._lease() as held:
             if not held:
                 log.info("another Sitrep process is sending digests; this tick waits")
                 return []
-            now = self.clock()
+            now = self.clock.now()
             chats = await asyncio.to_thread(self.chats.chats_with_watches)
             due = [c for c in chats if self.allowed(c.chat_id) and (c.instant or is_due(c, now))]
             if not due:
@@ -159,7 +171,7 @@ class Digests:
                     "another Sitrep process (the running bot?) is sending digests right now: "
                     "try again in a minute"
                 )
-            now = self.clock()
+            now = self.clock.now()
             chat = await asyncio.to_thread(self._chat, chat_id, now)
             digests, upto = await asyncio.to_thread(self.pending, [chat])
             digest = digests[chat_id]
@@ -170,7 +182,7 @@ class Digests:
     @contextlib.asynccontextmanager
     async def _lease(self) -> AsyncIterator[bool]:
         """Hold the database's digest lease for the block (False: another process has it)."""
-        held = await asyncio.to_thread(self.chats.take_lease, self.owner, datetime.now(UTC), _LEASE)
+        held = await asyncio.to_thread(self.chats.take_lease, self.owner, self.clock.now(), _LEASE)
         try:
             yield held
         finally:

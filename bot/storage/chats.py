@@ -7,7 +7,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from index.errors import StoreError
@@ -489,8 +489,3 @@ def _chat(row: Sequence[object]) -> ChatSettings:
         last_digest_at=from_db_time(row[6] if isinstance(row[6], str) else None),
         created_at=from_db_time(row[7] if isinstance(row[7], str) else None),
     )
-
-
-def utcnow() -> datetime:
-    """Now, timezone-aware UTC (one place to read the clock)."""
-    return datetime.now(UTC)

@@ -7,7 +7,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from time import struct_time
 from typing import Any
@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from index.dates import parse_time
 from index.errors import SourceError
 from index.ingest.netguard import Resolver, check_public_url
 from index.models import Article, IngestFailure
@@ -343,25 +344,6 @@ def decode_text(data: bytes) -> str:
     if controls > 4:
         raise SourceError("binary file, not text")
     return text
-
-
-def parse_time(value: object) -> datetime | None:
-    """An ISO 8601 date or datetime as timezone-aware UTC; naive means UTC."""
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise SourceError(f"published must be an ISO 8601 string or null, not {value!r}")
-    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        try:
-            parsed = datetime.combine(date.fromisoformat(text), datetime.min.time())
-        except ValueError as exc:
-            raise SourceError(f"published is not an ISO 8601 date: {value!r}") from exc
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def _struct_time(value: struct_time | None) -> datetime | None:

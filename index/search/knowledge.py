@@ -7,11 +7,12 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
+from index.clock import Clock
 from index.embeddings import Embedder
 from index.errors import ModelError, StoreError
 from index.ingest.passages import split_passages
@@ -85,10 +86,12 @@ class KnowledgeBase:
         new_index: IndexFactory,
         load_index: IndexLoader,
         config: SearchConfig,
+        clock: Clock,
         batch_passages: int = 256,
         places: PlaceIndex | None = None,
     ) -> None:
         self.store = store
+        self.clock = clock
         self.places = places
         self.config = config
         self._embedder_factory = embedder
@@ -177,7 +180,6 @@ class KnowledgeBase:
         items: Iterable[Article | IngestFailure],
         report: IngestReport | None = None,
         on_batch: Callable[[IngestReport], None] | None = None,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
         on_added: Callable[[Article], None] | None = None,
     ) -> IngestReport:
         """Split, embed and store articles; failures and known articles are counted, not raised.
@@ -209,7 +211,7 @@ class KnowledgeBase:
             with self._lock:
                 self._remember_model()
                 index = self.index  # opened (and checked) before the new rows land in SQLite
-                results = self.store.add(batch, now())
+                results = self.store.add(batch, self.clock.now())
                 ids: list[int] = []
                 rows: list[int] = []
                 offset = 0

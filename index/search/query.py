@@ -5,35 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
-from index.errors import QueryError, SourceError
-from index.ingest.sources import parse_time
+from index.errors import QueryError
 from index.models import Place
 from index.places.gazetteer import Gazetteer
 from index.places.geoparse import ContextPoint, Mention, find_places, spans
 from index.places.translit import fold
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
-_UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-def parse_since(text: str, now: datetime | None = None) -> datetime:
-    """``7d``, ``24h``, ``2w``, ``90m`` back from ``now``, or an ISO 8601 date/time."""
-    now = now or datetime.now(UTC)
-    m = _DURATION.match(text)
-    if m:
-        amount, unit = float(m.group(1)), _UNITS[m.group(2).lower()]
-        return now - timedelta(**{unit: amount})
-    try:
-        moment = parse_time(text)
-    except SourceError:
-        moment = None
-    if moment is None:
-        raise QueryError(
-            f"cannot read the time window {text!r}: use 7d, 24h, 2w, 90m or a date like 2026-11-01"
-        )
-    return moment
 
 
 @dataclass(frozen=True, slots=True)

@@ -182,7 +182,9 @@ async def test_a_restart_keeps_watches_and_settings(
         await replies(emulator, 30, 3)
     settings = corpus_app.settings
     corpus_app.close()
-    again = build_app(settings, embedder=HashEmbedder, gazetteer=lambda: gazetteer)
+    again = build_app(
+        settings, embedder=HashEmbedder, gazetteer=lambda: gazetteer, clock=corpus_app.clock
+    )
     try:
         async with bot_running(again, emulator):
             emulator.user_says("/watches", chat_id=30, user_id=30)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import random
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
-from botkit import bot_running, replies, shown, until
+from botkit import bot_running, replies, service_of, shown, until
 
 from bot.app import App, build_app
 from bot.cli import main
@@ -16,6 +17,7 @@ from bot.demo import LATE_ARTICLE as LATE
 from bot.emulator.server import BotApiEmulator
 from bot.settings import Settings
 from conftest import SAMPLE, LocalServer, Route, write_jsonl
+from index.clock import ManualClock
 from index.embeddings import HashEmbedder, SentenceTransformerEmbedder
 from index.places.gazetteer import Gazetteer
 
@@ -39,7 +41,9 @@ def report(n: int, place: str = "Soledar") -> dict[str, object]:
 
 def ingest_elsewhere(app: App, gazetteer: Gazetteer, path: Path) -> None:
     """Ingest as another process would (say, cron running `sitrep ingest`): its own app."""
-    other = build_app(app.settings, embedder=HashEmbedder, gazetteer=lambda: gazetteer)
+    other = build_app(
+        app.settings, embedder=HashEmbedder, gazetteer=lambda: gazetteer, clock=app.clock
+    )
     try:
         assert other.ingest([str(path)]).added
     finally:
@@ -64,11 +68,13 @@ async def test_digest_arrives_once_and_not_again_after_a_restart(
         assert "Nothing new" in shown((await replies(emulator, 41, 3))[2])
     settings = fast_app.settings
     fast_app.close()
-    again = build_app(settings, embedder=HashEmbedder, gazetteer=lambda: gazetteer)
+    again = build_app(
+        settings, embedder=HashEmbedder, gazetteer=lambda: gazetteer, clock=fast_app.clock
+    )
     try:
-        async with bot_running(again, emulator, **FAST):
+        async with bot_running(again, emulator, **FAST) as application:
             again.chats.update_chat(41, instant=True)
-            await asyncio.sleep(1.0)  # several digest ticks
+            await service_of(application).digests.ticks.wait(3)
         assert times_delivered(emulator, 41, 1) == 1
     finally:
         again.close()
@@ -82,6 +88,7 @@ async def test_a_feed_article_reaches_an_instant_chat_once(
         fast_app.settings.replace(telegram_allow_private_urls=True),
         embedder=HashEmbedder,
         gazetteer=lambda: gazetteer,
+        clock=fast_app.clock,
     )
     items = "".join(
         f"<item><title>Report {n}</title><link>https://wire.example/{n}</link>"
@@ -92,13 +99,15 @@ async def test_a_feed_article_reaches_an_instant_chat_once(
     channel = f"<channel><title>Wire</title>{items}</channel>"
     rss = f'<?xml version="1.0"?><rss version="2.0">{channel}</rss>'
     http_server.routes["/rss"] = Route(rss.encode(), "application/rss+xml")
-    async with bot_running(fast_app, emulator, admins=(42,), **FAST):
+    async with bot_running(fast_app, emulator, admins=(42,), **FAST) as application:
         emulator.user_says("/watch Bakhmut 20", chat_id=42, user_id=42)
         emulator.user_says("/settings instant on", chat_id=42, user_id=42)
         await replies(emulator, 42, 2)
         emulator.user_says(f"/addfeed {http_server.url('/rss')}", chat_id=42, user_id=42)
         await until(lambda: times_delivered(emulator, 42, 7) == 1, 15)
-        await asyncio.sleep(1.0)  # more feed polls and digest ticks
+        service = service_of(application)
+        await service.feed_ticks.wait(2)  # more feed polls and digest ticks
+        await service.digests.ticks.wait(2)
         assert times_delivered(emulator, 42, 7) == 1
         assert http_server.hits.count("/rss") >= 1
         emulator.user_says("/sources", chat_id=42, user_id=42)
@@ -109,7 +118,7 @@ async def test_a_feed_article_reaches_an_instant_chat_once(
 async def test_429s_and_a_500_still_deliver_exactly_once(
     fast_app: App, emulator: BotApiEmulator, tmp_path: Path
 ) -> None:
-    async with bot_running(fast_app, emulator, **FAST):
+    async with bot_running(fast_app, emulator, **FAST) as application:
         emulator.user_says("/watch Bakhmut 20", chat_id=43, user_id=43)
         emulator.user_says("/settings instant on", chat_id=43, user_id=43)
         await replies(emulator, 43, 2)
@@ -118,14 +127,14 @@ async def test_429s_and_a_500_still_deliver_exactly_once(
         emulator.fail_next("sendMessage", times=1, code=500)
         fast_app.ingest([str(write_jsonl(tmp_path / "b.jsonl", [report(n) for n in (11, 12)]))])
         await until(lambda: times_delivered(emulator, 43, 11) >= 1, 30)
-        await asyncio.sleep(1.0)
+        await service_of(application).digests.ticks.wait(3)
         assert times_delivered(emulator, 43, 11) == 1 and times_delivered(emulator, 43, 12) == 1
 
 
 async def test_a_blocked_chat_is_paused(
     fast_app: App, emulator: BotApiEmulator, tmp_path: Path
 ) -> None:
-    async with bot_running(fast_app, emulator, **FAST):
+    async with bot_running(fast_app, emulator, **FAST) as application:
         emulator.user_says("/watch Bakhmut 20", chat_id=44, user_id=44)
         emulator.user_says("/settings instant on", chat_id=44, user_id=44)
         await replies(emulator, 44, 2)
@@ -134,7 +143,7 @@ async def test_a_blocked_chat_is_paused(
         await until(lambda: (fast_app.chats.get_chat(44) or object()).blocked, 10)  # type: ignore[attr-defined]
         attempts = emulator.calls.count("sendMessage")
         fast_app.ingest([str(write_jsonl(tmp_path / "d.jsonl", [report(22)]))])
-        await asyncio.sleep(1.0)
+        await service_of(application).digests.ticks.wait(3)
         assert emulator.calls.count("sendMessage") == attempts  # not retried forever
 
 
@@ -172,11 +181,12 @@ async def test_an_article_ingested_by_the_cli_reaches_the_watching_chat_once(
     real_model: SentenceTransformerEmbedder,
     gazetteer: Gazetteer,
     emulator: BotApiEmulator,
+    clock: ManualClock,
 ) -> None:
-    app = build_app(settings, gazetteer=lambda: gazetteer)  # the real model and FAISS
+    app = build_app(settings, gazetteer=lambda: gazetteer, clock=clock)  # the real model, FAISS
     try:
         app.ingest([str(SAMPLE)])
-        async with bot_running(app, emulator, **FAST):
+        async with bot_running(app, emulator, **FAST) as application:
             emulator.user_says("/watch Bajmut 15", chat_id=47, user_id=47)
             emulator.user_says("/settings instant on", chat_id=47, user_id=47)
             await replies(emulator, 47, 2)
@@ -184,31 +194,55 @@ async def test_an_article_ingested_by_the_cli_reaches_the_watching_chat_once(
             args = ["--data-dir", str(settings.data_dir), "ingest", "--no-progress", str(LATE)]
             assert await asyncio.to_thread(main, args) == 0
             await until(lambda: len(emulator.bot_messages(47)) == 3, 20)
-            await asyncio.sleep(1.0)
+            await service_of(application).digests.ticks.wait(3)
             [digest] = emulator.bot_messages(47)[2:]
             assert "Khromove" in shown(digest) and "km from Bakhmut" in shown(digest)
     finally:
         app.close()
 
 
+@pytest.mark.parametrize(
+    "day",
+    [date(2026, 12, 1), date(2027, 7, 14), date(2027, 3, 27)],
+    ids=["winter", "summer", "the day before clocks go forward"],
+)
 async def test_the_daily_digest_comes_at_the_chats_time_once(
-    fast_app: App, emulator: BotApiEmulator, tmp_path: Path
+    settings: Settings,
+    gazetteer: Gazetteer,
+    emulator: BotApiEmulator,
+    tmp_path: Path,
+    day: date,
 ) -> None:
-    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date()
-    clock = [datetime.combine(tomorrow, time(6, 59), UTC)]  # 08:59 in Kyiv (UTC+2)
-    async with bot_running(fast_app, emulator, **FAST) as application:
-        application.bot_data["service"].digests.clock = lambda: clock[0]
-        emulator.user_says("/watch Bakhmut 20", chat_id=48, user_id=48)
-        emulator.user_says("/settings time 09:00", chat_id=48, user_id=48)
-        emulator.user_says("/settings tz Europe/Kyiv", chat_id=48, user_id=48)
-        await replies(emulator, 48, 3)
-        fast_app.ingest([str(write_jsonl(tmp_path / "g.jsonl", [report(41)]))])
-        await asyncio.sleep(1.0)  # ticks before 09:00: nothing yet
-        assert len(emulator.bot_messages(48)) == 3
-        clock[0] = datetime.combine(tomorrow, time(7, 0, 30), UTC)  # 09:00:30 in Kyiv
-        await until(lambda: times_delivered(emulator, 48, 41) == 1)
-        clock[0] = datetime.combine(tomorrow, time(7, 30), UTC)
-        await asyncio.sleep(1.0)  # more ticks the same day: nothing more
-        clock[0] = datetime.combine(tomorrow + timedelta(days=1), time(7, 0, 30), UTC)
-        await asyncio.sleep(1.0)  # the next day's time, nothing new: no message
-        assert len(emulator.bot_messages(48)) == 4
+    kyiv = ZoneInfo("Europe/Kyiv")
+
+    def at(when: date, hour: int, minute: int, second: int = 0) -> datetime:
+        """A wall-clock time in Kyiv, whatever its offset from UTC that day."""
+        return datetime.combine(when, time(hour, minute, second), kyiv).astimezone(UTC)
+
+    clock = ManualClock(at(day, 8, 0))
+    app = build_app(
+        settings.replace(vector_index="numpy", ask_threshold=0.2),
+        embedder=HashEmbedder,
+        gazetteer=lambda: gazetteer,
+        clock=clock,
+    )
+    try:
+        async with bot_running(app, emulator, **FAST) as application:
+            ticks = service_of(application).digests.ticks
+            emulator.user_says("/watch Bakhmut 20", chat_id=48, user_id=48)
+            emulator.user_says("/settings time 09:00", chat_id=48, user_id=48)
+            emulator.user_says("/settings tz Europe/Kyiv", chat_id=48, user_id=48)
+            await replies(emulator, 48, 3)
+            app.ingest([str(write_jsonl(tmp_path / "g.jsonl", [report(41)]))])
+            clock.set(at(day, 8, 59))
+            await ticks.wait(3)  # ticks before 09:00 in Kyiv: nothing yet
+            assert len(emulator.bot_messages(48)) == 3
+            clock.set(at(day, 9, 0, 30))
+            await until(lambda: times_delivered(emulator, 48, 41) == 1)
+            clock.set(at(day, 9, 30))
+            await ticks.wait(3)  # more ticks the same day: nothing more
+            clock.set(at(day + timedelta(days=1), 9, 0, 30))
+            await ticks.wait(3)  # the next day's time, nothing new: no message
+            assert len(emulator.bot_messages(48)) == 4
+    finally:
+        app.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from bot.digests.delivery import Digests, Outgoing
 from bot.errors import ChatBlocked, ChatMoved, SendFailed, SendRefused
 from bot.render.html import digest_messages
 from bot.render.text import digest_text
-from conftest import write_jsonl
+from conftest import START, write_jsonl
 from index.embeddings import HashEmbedder
 from index.places.gazetteer import Gazetteer
 
@@ -88,7 +88,7 @@ def notifier() -> ScriptedNotifier:
 
 @pytest.fixture
 def digests(fast_app: App, notifier: ScriptedNotifier) -> Digests:
-    return Digests(fast_app.chats, fast_app.knowledge.store, notifier)
+    return Digests(fast_app.chats, fast_app.knowledge.store, notifier, clock=fast_app.clock)
 
 
 def ingest(app: App, tmp_path: Path, *records: dict[str, object]) -> None:
@@ -97,15 +97,11 @@ def ingest(app: App, tmp_path: Path, *records: dict[str, object]) -> None:
     assert report.added == len(records), report
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
 async def test_a_nearby_village_arrives_once(
     fast_app: App, digests: Digests, notifier: ScriptedNotifier, tmp_path: Path
 ) -> None:
     ingest(fast_app, tmp_path, article(1, SOLEDAR))  # before the watch: not reported
-    outcome = fast_app.watching.watch(7, "Bakhmut 20", now())
+    outcome = fast_app.watching.watch(7, "Bakhmut 20", fast_app.clock.now())
     assert outcome.watch is not None and outcome.watch.name == "Bakhmut"
     ingest(
         fast_app, tmp_path, article(2, SOLEDAR.replace("Tuesday", "Wednesday")), article(3, ODESA)
@@ -122,7 +118,7 @@ async def test_a_nearby_village_arrives_once(
 async def test_failures_midway_lose_nothing_and_repeat_nothing(
     fast_app: App, digests: Digests, notifier: ScriptedNotifier, tmp_path: Path
 ) -> None:
-    fast_app.watching.watch(8, "Kupiansk 20", now())
+    fast_app.watching.watch(8, "Kupiansk 20", fast_app.clock.now())
     records = [article(n, distinct_report(n, "Kupiansk")) for n in range(1, 31)]
     ingest(fast_app, tmp_path, *records)
     digest, _ = digests.pending([fast_app.chats.get_chat(8)])  # type: ignore[list-item]
@@ -146,15 +142,18 @@ async def test_a_restart_does_not_send_again(
     fast_app: App, settings_dir: Path, gazetteer: Gazetteer, tmp_path: Path
 ) -> None:
     first = ScriptedNotifier()
-    fast_app.watching.watch(9, "Bakhmut 20", now())
+    fast_app.watching.watch(9, "Bakhmut 20", fast_app.clock.now())
     ingest(fast_app, tmp_path, article(4, SOLEDAR))
-    assert (await Digests(fast_app.chats, fast_app.knowledge.store, first).send_now(9)).items
+    digests = Digests(fast_app.chats, fast_app.knowledge.store, first, fast_app.clock)
+    assert (await digests.send_now(9)).items
     fast_app.close()
-    again = build_app(fast_app.settings, embedder=HashEmbedder, gazetteer=lambda: gazetteer)
+    again = build_app(
+        fast_app.settings, embedder=HashEmbedder, gazetteer=lambda: gazetteer, clock=fast_app.clock
+    )
     try:
         second = ScriptedNotifier()
         assert [w.name for w in again.chats.watches(9)] == ["Bakhmut"]
-        report = await Digests(again.chats, again.knowledge.store, second).send_now(9)
+        report = await Digests(again.chats, again.knowledge.store, second, again.clock).send_now(9)
         assert report.status == "nothing new" and second.sent == []
     finally:
         again.close()
@@ -163,10 +162,10 @@ async def test_a_restart_does_not_send_again(
 async def test_a_blocked_chat_is_paused_and_a_moved_group_keeps_its_watches(
     fast_app: App, digests: Digests, notifier: ScriptedNotifier, tmp_path: Path
 ) -> None:
-    fast_app.watching.watch(-10, "Bakhmut 20", now())
-    fast_app.watching.watch(11, "Bakhmut 20", now())
-    fast_app.watching.settings(-10, now(), instant=True)
-    fast_app.watching.settings(11, now(), instant=True)
+    fast_app.watching.watch(-10, "Bakhmut 20", fast_app.clock.now())
+    fast_app.watching.watch(11, "Bakhmut 20", fast_app.clock.now())
+    fast_app.watching.settings(-10, fast_app.clock.now(), instant=True)
+    fast_app.watching.settings(11, fast_app.clock.now(), instant=True)
     ingest(fast_app, tmp_path, article(5, SOLEDAR))
     notifier.failures = [ChatMoved(-1000010), ChatBlocked("Forbidden: bot was blocked")]
     reports = {r.chat_id: r for r in await digests.tick()}
@@ -184,7 +183,7 @@ async def test_a_blocked_chat_is_paused_and_a_moved_group_keeps_its_watches(
 async def test_dry_run_marks_nothing(
     fast_app: App, digests: Digests, notifier: ScriptedNotifier, tmp_path: Path
 ) -> None:
-    fast_app.watching.watch(12, "Bakhmut 20", now())
+    fast_app.watching.watch(12, "Bakhmut 20", fast_app.clock.now())
     ingest(fast_app, tmp_path, article(7, SOLEDAR))
     dry = await digests.send_now(12, dry_run=True)
     assert dry.status == "dry run" and dry.digest is not None and notifier.sent == []
@@ -201,12 +200,12 @@ async def test_migrating_into_a_known_chat_merges_without_loss_or_repeat(
     fast_app: App, digests: Digests, notifier: ScriptedNotifier, tmp_path: Path
 ) -> None:
     old, new = -20, -1000020
-    fast_app.watching.watch(old, "Bakhmut 20", now())
-    fast_app.watching.settings(old, now(), instant=True, timezone="Europe/Kyiv")
+    fast_app.watching.watch(old, "Bakhmut 20", fast_app.clock.now())
+    fast_app.watching.settings(old, fast_app.clock.now(), instant=True, timezone="Europe/Kyiv")
     ingest(fast_app, tmp_path, *[article(n, distinct_report(n, "Soledar")) for n in range(1, 9)])
     # The supergroup wrote to the bot after those articles: its own position is past them.
-    fast_app.watching.watch(new, "Bakhmut 20", now())
-    fast_app.watching.settings(new, now(), instant=True)
+    fast_app.watching.watch(new, "Bakhmut 20", fast_app.clock.now())
+    fast_app.watching.settings(new, fast_app.clock.now(), instant=True)
     notifier.failures = [ChatMoved(new)]
     await digests.tick()
     merged = fast_app.chats.get_chat(new)
@@ -222,7 +221,7 @@ async def test_migrating_into_a_known_chat_merges_without_loss_or_repeat(
 async def test_a_refused_message_does_not_stall_the_chat(
     fast_app: App, digests: Digests, notifier: ScriptedNotifier, tmp_path: Path
 ) -> None:
-    fast_app.watching.watch(21, "Bakhmut 20", now())
+    fast_app.watching.watch(21, "Bakhmut 20", fast_app.clock.now())
     ingest(fast_app, tmp_path, article(1, SOLEDAR))
     notifier.failures = [SendRefused("Bad Request: message is too long")]
     report = await digests.send_now(21)
@@ -235,10 +234,16 @@ async def test_a_refused_message_does_not_stall_the_chat(
 async def test_one_chats_failure_does_not_hold_back_the_others_nor_the_allow_list(
     fast_app: App, notifier: ScriptedNotifier, tmp_path: Path
 ) -> None:
-    digests = Digests(fast_app.chats, fast_app.knowledge.store, notifier, allowed=lambda c: c != 24)
+    digests = Digests(
+        fast_app.chats,
+        fast_app.knowledge.store,
+        notifier,
+        fast_app.clock,
+        allowed=lambda c: c != 24,
+    )
     for chat in (22, 23, 24):
-        fast_app.watching.watch(chat, "Bakhmut 20", now())
-        fast_app.watching.settings(chat, now(), instant=True)
+        fast_app.watching.watch(chat, "Bakhmut 20", fast_app.clock.now())
+        fast_app.watching.settings(chat, fast_app.clock.now(), instant=True)
     ingest(fast_app, tmp_path, article(1, SOLEDAR))
     notifier.failures = [RuntimeError("a bug in one chat's path")]
     reports = {r.chat_id: r.status for r in await digests.tick()}
@@ -252,9 +257,7 @@ def test_a_story_from_many_outlets_stays_one_bounded_line() -> None:
 
     copies = tuple(
         Citation(
-            StoredArticle(
-                n, f"https://o{n}.example/x", f"T{n}", None, f"Outlet {n}", datetime.now(UTC)
-            ),
+            StoredArticle(n, f"https://o{n}.example/x", f"T{n}", None, f"Outlet {n}", START),
             Passage(n, n, 0, 1, "x"),
         )
         for n in range(40)
@@ -266,11 +269,11 @@ def test_a_story_from_many_outlets_stays_one_bounded_line() -> None:
 async def test_two_processes_never_send_digests_at_once(
     fast_app: App, digests: Digests, notifier: ScriptedNotifier, tmp_path: Path
 ) -> None:
-    fast_app.watching.watch(25, "Bakhmut 20", now())
-    fast_app.watching.settings(25, now(), instant=True)
+    fast_app.watching.watch(25, "Bakhmut 20", fast_app.clock.now())
+    fast_app.watching.settings(25, fast_app.clock.now(), instant=True)
     ingest(fast_app, tmp_path, article(1, SOLEDAR))
     other = "the running bot"
-    assert fast_app.chats.take_lease(other, now(), timedelta(minutes=10))
+    assert fast_app.chats.take_lease(other, fast_app.clock.now(), timedelta(minutes=10))
     assert await digests.tick() == []
     with pytest.raises(SendFailed, match="another Sitrep process"):
         await digests.send_now(25)
@@ -278,5 +281,7 @@ async def test_two_processes_never_send_digests_at_once(
     fast_app.chats.release_lease(other)
     assert [r.status for r in await digests.tick()] == ["sent"]
     # A holder that died: its lease runs out.
-    assert fast_app.chats.take_lease(other, now() - timedelta(hours=1), timedelta(minutes=10))
+    assert fast_app.chats.take_lease(
+        other, fast_app.clock.now() - timedelta(hours=1), timedelta(minutes=10)
+    )
     assert [r.status for r in await digests.tick()] == ["nothing new"]

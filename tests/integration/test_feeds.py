@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -12,6 +12,7 @@ import pytest
 from bot.app import App, build_app
 from bot.feeds import backoff, read_feed_list
 from bot.settings import Settings
+from index.clock import ManualClock
 from index.embeddings import HashEmbedder
 from index.errors import SourceError
 from index.places.gazetteer import Gazetteer
@@ -48,21 +49,24 @@ def server() -> FeedServer:
 
 
 @pytest.fixture
-def app(settings: Settings, gazetteer: Gazetteer, server: FeedServer) -> Iterator[App]:
+def app(
+    settings: Settings, gazetteer: Gazetteer, server: FeedServer, clock: ManualClock
+) -> Iterator[App]:
     built = build_app(
         settings.replace(vector_index="numpy"),
         embedder=HashEmbedder,
         transport=httpx.MockTransport(server),
         gazetteer=lambda: gazetteer,
+        clock=clock,
     )
-    built.chats.chat(0, datetime.now(UTC))  # the feed tables exist from the first use
+    built.chats.chat(0, clock.now())  # the feed tables exist from the first use
     yield built
     built.close()
 
 
-def test_conditional_get_backoff_and_recovery(app: App, server: FeedServer) -> None:
-    clock = [datetime(2026, 11, 21, 12, 0, tzinfo=UTC)]
-    app.feeds.clock = lambda: clock[0]
+def test_conditional_get_backoff_and_recovery(
+    app: App, server: FeedServer, clock: ManualClock
+) -> None:
     url = "https://feeds.example/rss"  # resolves nowhere: the mock transport answers
     app.chat_reader.policy = app.reader.policy  # the guard would look the name up
     assert app.feeds.follow([url]) == 1 and app.feeds.follow([url]) == 0
@@ -72,24 +76,24 @@ def test_conditional_get_backoff_and_recovery(app: App, server: FeedServer) -> N
     assert "Sitrep" in server.requests[-1].headers["user-agent"]
     assert app.feeds.poll_due() == []  # not due yet
 
-    clock[0] += timedelta(minutes=15)
+    clock.advance(timedelta(minutes=15))
     [again] = app.feeds.poll_due()
     assert again.status == "not modified"
     assert server.requests[-1].headers["if-none-match"] == '"v1"'
 
     server.status = 503
     for failures in (1, 2, 3):
-        clock[0] += timedelta(days=2)
+        clock.advance(timedelta(days=2))
         [failed] = app.feeds.poll_due()
         assert failed.status == "failed" and "503" in (failed.error or "")
         [feed] = app.chats.feeds()
         assert feed.failures == failures
-        assert feed.next_poll == clock[0] + backoff(timedelta(minutes=15), failures)
+        assert feed.next_poll == clock.now() + backoff(timedelta(minutes=15), failures)
     assert backoff(timedelta(minutes=15), 3) == timedelta(hours=2)
     assert backoff(timedelta(minutes=15), 30) == timedelta(hours=24)
 
     server.status = 200
-    clock[0] += timedelta(days=2)
+    clock.advance(timedelta(days=2))
     [back] = app.feeds.poll_due()
     assert back.status == "not modified" and app.chats.feeds()[0].failures == 0
     assert app.knowledge.store.stats().articles == 1
@@ -106,7 +110,7 @@ def test_a_bad_feed_list_says_what_is_wrong(tmp_path: Path) -> None:
 
 
 def test_a_changed_feed_does_not_fetch_the_pages_of_known_items(
-    app: App, server: FeedServer
+    app: App, server: FeedServer, clock: ManualClock
 ) -> None:
     app.chat_reader.policy = app.reader.policy  # the mock host does not resolve
     short = FEED.replace("{text}", "Soledar: short summary.")
@@ -121,10 +125,8 @@ def test_a_changed_feed_does_not_fetch_the_pages_of_known_items(
         )
 
     app.chat_reader.client = httpx.Client(transport=httpx.MockTransport(handler))
-    clock = [datetime(2026, 11, 21, 12, 0, tzinfo=UTC)]
-    app.feeds.clock = lambda: clock[0]
     app.feeds.follow(["https://feeds.example/rss"])
     assert app.feeds.poll_due()[0].added == 1 and pages == ["https://wire.example/1"]
-    clock[0] += timedelta(hours=1)
+    clock.advance(timedelta(hours=1))
     assert app.feeds.poll_due()[0].added == 0
     assert pages == ["https://wire.example/1"]  # the known item's page was not fetched again
