@@ -67,17 +67,11 @@ sys.path.insert(0, str(ROOT))
 
 from bench.corpus import DETAILS, EVENTS, SOURCES  # noqa: E402
 from bot.app import build_app  # noqa: E402
-from bot.digests.build import (  # noqa: E402
-    Digest,
-    Matches,
-    build_digest,
-    keyword_match,
-    match_watches,
-    stories,
-)
+from bot.digests.build import build_digest, stories  # noqa: E402
 from bot.digests.delivery import Digests  # noqa: E402
+from bot.digests.matching import KeywordIndex, Matches, match_watches  # noqa: E402
+from bot.digests.models import Digest, Watch  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.storage.chats import Watch  # noqa: E402
 from index.embeddings import HashEmbedder  # noqa: E402
 from index.models import (  # noqa: E402
     Article,
@@ -290,7 +284,9 @@ def _keep(
     if watch.keywords:
         key = (pid, watch.id)
         if key not in kw:
-            kw[key] = keyword_match(citation.passage.text, watch.keywords)
+            kw[key] = bool(
+                KeywordIndex({pid: citation.passage.text}).passages_with_any(watch.keywords)
+            )
         if not kw[key]:
             return
     slot = (watch.chat_id, pid)

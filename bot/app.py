@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 from bot.digests.watching import Watching
-from bot.feeds import FeedPoller
+from bot.feeds.poller import FeedPoller
 from bot.settings import Settings, apply_offline_mode
 from bot.storage.chats import ChatStore
 from index.clock import Clock, SystemClock

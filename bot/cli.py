@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app import App, build_app
+from bot.digests.delivery import DeliveryStatus
 from bot.render import data as as_json
 from bot.render import text as as_text
+from bot.service import Service
 from bot.settings import Settings, SettingsError
 from index.dates import parse_since
 from index.errors import QueryError, SitrepError
@@ -191,8 +193,6 @@ def _watch(app: App, args: argparse.Namespace) -> int:
 
 
 def _digest(app: App, args: argparse.Namespace) -> int:
-    from bot.service import Service
-
     service = Service(app)
     if args.dry_run:
         report = asyncio.run(service.digests.send_now(args.chat, dry_run=True))
@@ -205,13 +205,13 @@ def _digest(app: App, args: argparse.Namespace) -> int:
         raise SettingsError(
             "SITREP_TELEGRAM_TOKEN is not set: nothing can be sent (--dry-run prints the digest)"
         )
-    from bot.telegram.app import send_digest
+    from bot.telegram.app import send_digest  # the Telegram stack loads only when used
 
     report = asyncio.run(send_digest(service, app.settings, args.chat))
     print(
         f"chat {args.chat}: {report.status}, {report.items} passages in {report.messages} messages"
     )
-    return 0 if report.status in ("sent", "nothing new") else 1
+    return 0 if report.status in (DeliveryStatus.SENT, DeliveryStatus.NOTHING_NEW) else 1
 
 
 def run_bot(app: App) -> int:
@@ -225,8 +225,7 @@ def run_bot(app: App) -> int:
             print(f"The index is empty: ingesting the sample corpus ({SAMPLE_CORPUS.name}).")
             print(as_text.report_text(app.ingest([str(SAMPLE_CORPUS)])))
         return run_local(app, settings)
-    from bot.service import Service
-    from bot.telegram.app import run
+    from bot.telegram.app import run  # the Telegram stack loads only when used
 
     run(Service(app), settings)
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot.digests.build import next_due
+from bot.digests.schedule import next_due
 from bot.render import html as render
 from handlers.common import ids, service_of
 

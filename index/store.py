@@ -59,7 +59,7 @@ _MIGRATIONS: tuple[str, ...] = (
     CREATE TRIGGER passages_ad AFTER DELETE ON passages BEGIN
         INSERT INTO passages_fts (passages_fts, rowid, text) VALUES ('delete', old.id, old.text);
     END;
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
     """
     CREATE TABLE places (

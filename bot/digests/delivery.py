@@ -10,11 +10,15 @@ import socket
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Protocol
 
-from bot.digests.build import Digest, build_digest, is_due, match_watches, stories
+from bot.digests.build import build_digest, stories
+from bot.digests.matching import match_watches
+from bot.digests.models import ChatSettings, Digest
+from bot.digests.schedule import is_due
 from bot.errors import ChatBlocked, ChatMoved, SendFailed, SendRefused
-from bot.storage.chats import ChatSettings, ChatStore
+from bot.storage.chats import ChatStore
 from bot.ticks import Ticks
 from index.clock import Clock
 from index.models import Citation
@@ -52,12 +56,23 @@ class Notifier(Protocol):
         ...
 
 
+class DeliveryStatus(StrEnum):
+    """What one digest run did for one chat."""
+
+    SENT = "sent"
+    NOTHING_NEW = "nothing new"
+    BLOCKED = "blocked"  # the chat blocked the bot: its watches are paused
+    MOVED = "moved"  # a group became a supergroup: retried under the new id
+    FAILED = "failed"  # held back: the next tick tries again
+    DRY_RUN = "dry run"
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryReport:
     """What one digest run did for one chat."""
 
     chat_id: int
-    status: str  # "sent", "nothing new", "blocked", "moved", "failed", "dry run"
+    status: DeliveryStatus
     items: int = 0
     messages: int = 0
     texts: tuple[str, ...] = ()  # the messages sent, as the notifier rendered them
@@ -160,7 +175,7 @@ class Digests:
                     reports.append(await self._deliver(chat, digests[chat.chat_id], upto, now))
                 except Exception:  # one chat's trouble must not hold back the others
                     log.exception("digest for chat %d failed; retried next tick", chat.chat_id)
-                    reports.append(DeliveryReport(chat.chat_id, "failed"))
+                    reports.append(DeliveryReport(chat.chat_id, DeliveryStatus.FAILED))
             return reports
 
     async def send_now(self, chat_id: int, dry_run: bool = False) -> DeliveryReport:
@@ -176,7 +191,9 @@ class Digests:
             digests, upto = await asyncio.to_thread(self.pending, [chat])
             digest = digests[chat_id]
             if dry_run:
-                return DeliveryReport(chat_id, "dry run", len(digest.items), digest=digest)
+                return DeliveryReport(
+                    chat_id, DeliveryStatus.DRY_RUN, len(digest.items), digest=digest
+                )
             return await self._deliver(chat, digest, upto, now, scheduled=False)
 
     @contextlib.asynccontextmanager
@@ -196,7 +213,7 @@ class Digests:
         due = scheduled and not chat.instant
         if not digest.items:
             await asyncio.to_thread(self.chats.finish_digest, chat_id, upto, now, due)
-            return DeliveryReport(chat_id, "nothing new")
+            return DeliveryReport(chat_id, DeliveryStatus.NOTHING_NEW)
         if self.notifier is None:
             raise SendFailed("no way to send messages: the bot is not running")
         sent: list[str] = []
@@ -210,11 +227,13 @@ class Digests:
                 new_id = moved.new_chat_id
                 log.info("chat %d moved to %d; its watches move with it", chat_id, new_id)
                 await asyncio.to_thread(self.chats.migrate_chat, chat_id, new_id)
-                return DeliveryReport(new_id, "moved", items, len(sent), tuple(sent))
+                return DeliveryReport(new_id, DeliveryStatus.MOVED, items, len(sent), tuple(sent))
             except ChatBlocked:
                 log.warning("chat %d blocked the bot: its watches are paused", chat_id)
                 await asyncio.to_thread(self.chats.update_chat, chat_id, blocked=True)
-                return DeliveryReport(chat_id, "blocked", items, len(sent), tuple(sent))
+                return DeliveryReport(
+                    chat_id, DeliveryStatus.BLOCKED, items, len(sent), tuple(sent)
+                )
             except SendRefused as exc:
                 # Sending it again cannot succeed: logged loudly and recorded as dealt with,
                 # so that one bad message does not hold back every later digest of the chat.
@@ -222,11 +241,11 @@ class Digests:
                 message_id = None
             except SendFailed as exc:
                 log.warning("digest for chat %d held back, will retry: %s", chat_id, exc)
-                return DeliveryReport(chat_id, "failed", items, len(sent), tuple(sent))
+                return DeliveryReport(chat_id, DeliveryStatus.FAILED, items, len(sent), tuple(sent))
             ids = list(message.passage_ids)
             await asyncio.to_thread(self.chats.record_delivery, chat_id, ids, message_id, now)
             if message_id is not None:
                 sent.append(message.body)
                 items += len(ids)
         await asyncio.to_thread(self.chats.finish_digest, chat_id, upto, now, due)
-        return DeliveryReport(chat_id, "sent", items, len(sent), tuple(sent))
+        return DeliveryReport(chat_id, DeliveryStatus.SENT, items, len(sent), tuple(sent))

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.storage.chats import ChatSettings, ChatStore, Watch
+from bot.digests.models import ChatSettings, Watch
+from bot.storage.chats import ChatStore
 from index.errors import QueryError
 from index.models import Place
 from index.places.resolve import PlaceIndex

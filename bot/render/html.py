@@ -9,9 +9,9 @@ import html
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.digests.build import Digest, DigestItem
+from bot.digests.models import ChatSettings, Digest, DigestItem, Watch
+from bot.feeds.models import Feed
 from bot.render.text import article_date, matched_text, snippet_parts, why_text
-from bot.storage.chats import ChatSettings, Feed, Watch
 from index.models import Answer, Citation, PlaceMention, StoredArticle
 
 # -- Telegram HTML ---------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from telegram import BotCommand
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot
 
 from bot.digests.delivery import DeliveryReport
-from bot.feeds import read_feed_list
+from bot.feeds.poller import read_feed_list
 from bot.service import Service
 from bot.settings import Settings, SettingsError, apply_telegram_env
 from bot.telegram.notifier import TelegramNotifier

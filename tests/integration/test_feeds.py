@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from bot.app import App, build_app
-from bot.feeds import backoff, read_feed_list
+from bot.feeds.poller import backoff, read_feed_list
 from bot.settings import Settings
 from index.clock import ManualClock
 from index.embeddings import HashEmbedder

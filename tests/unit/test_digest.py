@@ -7,17 +7,11 @@ from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
 
-from bot.digests.build import (
-    build_digest,
-    is_due,
-    keyword_match,
-    last_due,
-    match_watches,
-    next_due,
-    stories,
-)
+from bot.digests.build import build_digest, stories
+from bot.digests.matching import KeywordIndex, match_watches
+from bot.digests.models import ChatSettings, Watch
+from bot.digests.schedule import is_due, last_due, next_due
 from bot.render.html import digest_messages
-from bot.storage.chats import ChatSettings, Watch
 from index.models import Citation, Passage, Place, PlaceMention, StoredArticle
 
 BAKHMUT = Place(1, "Bakhmut", 48.5953, 38.0003, "UA", "Donetsk", 70000)
@@ -54,11 +48,14 @@ def watch(wid: int, chat: int, place: Place, km: float, *keywords: str, after: i
 
 
 def test_keywords_match_word_starts_in_any_case_and_accent() -> None:
-    assert keyword_match("Two Drones were shot down", ("drone",))
-    assert keyword_match("Обстріл триває", ("обстріл",))
-    assert keyword_match("Évacuation announced", ("evacuation",))
-    assert not keyword_match("a hydrone plant", ("drone",))
-    assert keyword_match("anything", ())
+    texts = {1: "Two Drones were shot down", 2: "Обстріл триває", 3: "Évacuation announced"}
+    texts[4] = "a hydrone plant"
+    found = KeywordIndex(texts)
+    assert found.passages_with("drone") == {1}  # a word start, any case; not "hydrone"
+    assert found.passages_with("обстріл") == {2}
+    assert found.passages_with("evacuation") == {3}  # accents folded
+    assert found.passages_with("shot down") == {1}  # a phrase
+    assert found.passages_with_any(("drone", "plant")) == {1, 4}
 
 
 def test_match_by_radius_nearest_watch_and_keywords() -> None:

@@ -6,11 +6,11 @@ import logging
 import tomllib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.storage.chats import ChatStore, Feed
+from bot.feeds.models import Feed, PollOutcome, PollStatus
+from bot.storage.chats import ChatStore
 from index.clock import Clock
 from index.errors import SourceError
 from index.ingest.sources import FeedPoll, Item, SourceReader
@@ -20,16 +20,6 @@ from index.search.knowledge import KnowledgeBase
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(hours=24)
-
-
-@dataclass(frozen=True, slots=True)
-class PollOutcome:
-    """One feed's poll: new articles, nothing changed, or why it failed."""
-
-    url: str
-    status: str  # "new", "not modified", "failed"
-    added: int = 0
-    error: str | None = None
 
 
 def read_feed_list(path: Path) -> list[str]:
@@ -136,12 +126,12 @@ class FeedPoller:
             wait = backoff(self.interval, feed.failures + 1)
             log.warning("feed %s failed (%d in a row): %s", feed.url, feed.failures + 1, got)
             self.chats.record_poll(feed.url, now, now + wait, error=str(got))
-            return PollOutcome(feed.url, "failed", error=str(got))
+            return PollOutcome(feed.url, PollStatus.FAILED, error=str(got))
         next_poll = now + self.interval
         if got.not_modified:
             self.chats.record_poll(feed.url, now, next_poll, got.etag, got.last_modified)
-            return PollOutcome(feed.url, "not modified")
+            return PollOutcome(feed.url, PollStatus.NOT_MODIFIED)
         self.chats.record_poll(
             feed.url, now, next_poll, got.etag, got.last_modified, articles=added
         )
-        return PollOutcome(feed.url, "new", added)
+        return PollOutcome(feed.url, PollStatus.NEW, added)

@@ -1,0 +1,41 @@
+"""The feed domain: a followed feed, and what one poll of it did."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A followed feed and how its polling goes."""
+
+    url: str
+    origin: str  # "config" or "chat"
+    added_by: int | None
+    etag: str | None
+    last_modified: str | None
+    last_polled: datetime | None
+    next_poll: datetime | None
+    failures: int
+    last_error: str | None
+    articles: int
+
+
+class PollStatus(StrEnum):
+    """What one poll of a feed found."""
+
+    NEW = "new"
+    NOT_MODIFIED = "not modified"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class PollOutcome:
+    """One feed's poll: new articles, nothing changed, or why it failed."""
+
+    url: str
+    status: PollStatus
+    added: int = 0
+    error: str | None = None
