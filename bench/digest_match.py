@@ -70,7 +70,8 @@ from bot.app import build_app  # noqa: E402
 from bot.digests.build import build_digest, stories  # noqa: E402
 from bot.digests.delivery import Digests  # noqa: E402
 from bot.digests.matching import KeywordIndex, Matches, match_watches  # noqa: E402
-from bot.digests.models import Digest, Watch  # noqa: E402
+from bot.domain.digests import Digest  # noqa: E402
+from bot.domain.watches import Watch  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from index.embeddings import HashEmbedder  # noqa: E402
 from index.models import (  # noqa: E402

@@ -64,7 +64,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.corpus import SOURCES, paragraph  # noqa: E402
 from bot.app import build_app  # noqa: E402
-from bot.feeds.models import PollOutcome  # noqa: E402
+from bot.domain.feeds import PollOutcome  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from index.clock import ManualClock  # noqa: E402
 from index.embeddings import HashEmbedder  # noqa: E402

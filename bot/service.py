@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 from bot.app import App
 from bot.digests.delivery import DeliveryReport, Digests, Notifier
-from bot.digests.models import ChatSettings, Watch
 from bot.digests.watching import WatchOutcome
+from bot.domain.feeds import Feed, PollOutcome
+from bot.domain.watches import ChatSettings, Watch
 from bot.errors import NotAllowed
-from bot.feeds.models import Feed, PollOutcome
 from bot.ticks import Ticks
 from index.clock import Clock
 from index.errors import QueryError

@@ -8,7 +8,8 @@ from datetime import datetime
 
 import numpy as np
 
-from bot.digests.models import Digest, DigestGroup, DigestItem, Match, Watch
+from bot.domain.digests import Digest, DigestGroup, DigestItem, Match
+from bot.domain.watches import Watch
 from index.models import Citation
 from index.search.ranking import shingles
 

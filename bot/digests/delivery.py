@@ -15,8 +15,9 @@ from typing import Protocol
 
 from bot.digests.build import build_digest, stories
 from bot.digests.matching import match_watches
-from bot.digests.models import ChatSettings, Digest
 from bot.digests.schedule import is_due
+from bot.domain.digests import Digest
+from bot.domain.watches import ChatSettings
 from bot.errors import ChatBlocked, ChatMoved, SendFailed, SendRefused
 from bot.storage.chats import ChatStore
 from bot.ticks import Ticks

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.digests.models import Match, Watch
+from bot.domain.digests import Match
+from bot.domain.watches import Watch
 from index.models import Citation, PlaceMention
 from index.places.translit import fold
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.digests.models import ChatSettings
+from bot.domain.watches import ChatSettings
 
 
 def last_due(chat: ChatSettings, now: datetime) -> datetime:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.digests.models import ChatSettings, Watch
+from bot.domain.watches import ChatSettings, Watch
 from bot.storage.chats import ChatStore
 from index.errors import QueryError
 from index.models import Place

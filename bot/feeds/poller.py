@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.feeds.models import Feed, PollOutcome, PollStatus
+from bot.domain.feeds import Feed, PollOutcome, PollStatus
 from bot.storage.chats import ChatStore
 from index.clock import Clock
 from index.errors import SourceError

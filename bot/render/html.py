@@ -9,8 +9,9 @@ import html
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.digests.models import ChatSettings, Digest, DigestItem, Watch
-from bot.feeds.models import Feed
+from bot.domain.digests import Digest, DigestItem
+from bot.domain.feeds import Feed
+from bot.domain.watches import ChatSettings, Watch
 from bot.render.text import article_date, matched_text, snippet_parts, why_text
 from index.models import Answer, Citation, PlaceMention, StoredArticle
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from bot.digests.models import Digest
+from bot.domain.digests import Digest
 from index.models import Answer, Citation, IngestReport, Place, PlaceMention, StoredArticle
 from index.places.geoparse import Mention
 from index.search.knowledge import IndexStats

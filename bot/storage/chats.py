@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
-from bot.digests.models import ChatSettings, Watch
-from bot.feeds.models import Feed
+from bot.domain.feeds import Feed
+from bot.domain.watches import ChatSettings, Watch
 from index.db import Database, marks
 from index.store import from_db_time, to_db_time
 

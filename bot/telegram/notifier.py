@@ -10,7 +10,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from bot.digests.delivery import Outgoing
-from bot.digests.models import Digest
+from bot.domain.digests import Digest
 from bot.errors import ChatBlocked, ChatMoved, SendFailed, SendRefused
 from bot.render import html as render
 

@@ -13,7 +13,7 @@ import numpy as np
 from index.models import Place, PlaceMention
 from index.places.gazetteer import Gazetteer, haversine_km, haversine_matrix
 from index.places.geoparse import ContextPoint, find_places
-from index.search.query import PlaceQuery, parse_place_query
+from index.places.query import PlaceQuery, parse_place_query
 from index.store import Store
 
 log = logging.getLogger(__name__)

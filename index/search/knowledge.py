@@ -28,8 +28,8 @@ from index.models import (
     Span,
     StoredArticle,
 )
+from index.places.query import PlaceQuery
 from index.places.resolve import PlaceIndex
-from index.search.query import PlaceQuery
 from index.search.ranking import Scored, coverage, fold_duplicates, fuse, query_terms
 from index.store import NewArticle, Store, content_hash
 from index.vectors import VectorIndex

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.digests.models import Watch
+from bot.domain.watches import Watch
 from bot.storage.chats import ChatStore
 from conftest import START
 from index.errors import StoreError

@@ -12,7 +12,7 @@ import pytest
 
 from bot.app import App, build_app
 from bot.digests.delivery import Digests, Outgoing
-from bot.digests.models import Digest
+from bot.domain.digests import Digest
 from bot.errors import ChatBlocked, ChatMoved, SendFailed, SendRefused
 from bot.render.html import digest_messages
 from bot.render.text import digest_text

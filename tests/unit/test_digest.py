@@ -9,8 +9,8 @@ import numpy as np
 
 from bot.digests.build import build_digest, stories
 from bot.digests.matching import KeywordIndex, match_watches
-from bot.digests.models import ChatSettings, Watch
 from bot.digests.schedule import is_due, last_due, next_due
+from bot.domain.watches import ChatSettings, Watch
 from bot.render.html import digest_messages
 from index.models import Citation, Passage, Place, PlaceMention, StoredArticle
 

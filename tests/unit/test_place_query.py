@@ -7,7 +7,7 @@ import pytest
 from index.errors import QueryError
 from index.places.gazetteer import Gazetteer
 from index.places.geoparse import ContextPoint
-from index.search.query import PlaceQuery, parse_place_query
+from index.places.query import PlaceQuery, parse_place_query
 
 DONBAS = [ContextPoint(48.86, 38.10, 1.0), ContextPoint(48.59, 37.99, 1.0)]
 

@@ -1,4 +1,4 @@
-"""Understand a question: its time window (``--since 7d``), its place and radius."""
+"""Understand the place in a question: its name (any spelling), region qualifier and radius."""
 
 from __future__ import annotations
 

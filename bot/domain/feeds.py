@@ -1,4 +1,4 @@
-"""The feed domain: a followed feed, and what one poll of it did."""
+"""A followed feed, and what one poll of it did."""
 
 from __future__ import annotations
 
