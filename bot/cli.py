@@ -90,6 +90,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
     )
     try:
         settings = Settings.load(data_dir=args.data_dir)
+        logging.getLogger().setLevel("INFO" if args.verbose else settings.log_level.upper())
         if args.command == "demo":
             from bot.demo import run_demo
 

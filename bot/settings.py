@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import tomllib
 import types
@@ -116,6 +117,10 @@ class Settings:
         if not self.places_scope or not all(len(c) == 2 and c.isalpha() for c in self.places_scope):
             raise SettingsError(
                 f"places_scope must be two-letter country codes, got {self.places_scope!r}"
+            )
+        if self.log_level.upper() not in logging.getLevelNamesMapping():
+            raise SettingsError(
+                f"log_level must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {self.log_level!r}"
             )
         if self.vector_index not in ("faiss", "numpy"):
             raise SettingsError(

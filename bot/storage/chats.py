@@ -281,11 +281,6 @@ class ChatStore:
                 "UPDATE chats SET cursor = max(cursor, ?) WHERE id = ?", (cursor, chat_id)
             )
 
-    def delivery_count(self, chat_id: int) -> int:
-        """How many digest items this chat has been sent."""
-        rows = self._rows("SELECT count(*) AS n FROM deliveries WHERE chat_id = ?", (chat_id,))
-        return int(rows[0]["n"])
-
     # -- feeds ------------------------------------------------------------------------------
 
     def add_feed(self, url: str, origin: str, added_by: int | None, now: datetime) -> bool:

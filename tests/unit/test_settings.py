@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
 
+from bot.cli import main
 from bot.settings import Secret, Settings, SettingsError
 
 TOKEN = "123456:AAE-secret-token-value"
@@ -201,3 +203,24 @@ def test_replace_validates_like_load(empty_toml: Path) -> None:
     assert settings.replace(ask_top_k=7).ask_top_k == 7
     with pytest.raises(SettingsError, match="ask_top_k"):
         settings.replace(ask_top_k=20)
+
+
+def test_log_level_is_checked_and_applied(empty_toml: Path, tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="log_level"):
+        Settings.load(env={"SITREP_CONFIG": str(empty_toml), "SITREP_LOG_LEVEL": "loud"})
+    settings = Settings.load(env={"SITREP_CONFIG": str(empty_toml), "SITREP_LOG_LEVEL": "info"})
+    assert settings.log_level == "info"
+
+
+def test_the_cli_applies_the_log_level(
+    empty_toml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = logging.getLogger()
+    before = root.level
+    monkeypatch.setenv("SITREP_CONFIG", str(empty_toml))
+    monkeypatch.setenv("SITREP_LOG_LEVEL", "error")
+    try:
+        assert main(["--data-dir", str(tmp_path / "data"), "stats"]) == 0
+        assert root.level == logging.ERROR
+    finally:
+        root.setLevel(before)
