@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from typing import Any
 
 
 class Ticks:
@@ -29,9 +31,14 @@ class Ticks:
         async with changed:
             changed.notify_all()
 
-    async def wait(self, runs: int = 1, timeout: float = 30.0) -> int:
-        """Wait until ``runs`` more runs have finished; returns the count then."""
-        target = self.count + runs
+    def wait(self, runs: int = 1, timeout: float = 30.0) -> Coroutine[Any, Any, int]:
+        """Wait until ``runs`` more runs than now have finished; returns the count then.
+
+        "Now" is the call, not the first await: a waiter made before some runs counts them.
+        """
+        return self._until(self.count + runs, timeout)
+
+    async def _until(self, target: int, timeout: float) -> int:
         changed = self._condition()
         async with asyncio.timeout(timeout), changed:
             await changed.wait_for(lambda: self.count >= target)
