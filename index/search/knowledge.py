@@ -29,10 +29,12 @@ from index.models import (
     StoredArticle,
 )
 from index.places.resolve import PlaceIndex
+from index.rwlock import ReadWriteLock
 from index.search.query import PlaceQuery
 from index.search.ranking import Scored, coverage, fold_duplicates, fuse, query_terms
 from index.store import NewArticle, Store, content_hash
-from index.vectors import VectorIndex
+from index.vectors.base import VectorIndex
+from index.vectors.factory import Backend
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +67,6 @@ class IndexStats:
     model: str | None
 
 
-IndexFactory = Callable[[int], VectorIndex]
-IndexLoader = Callable[[Path, int], VectorIndex]
-
-
 class KnowledgeBase:
     """SQLite is the source of truth; the vector index is a cache rebuilt from it when stale.
 
@@ -76,6 +74,10 @@ class KnowledgeBase:
     vector index, so the index never holds an id that SQLite lacks; at open the index is
     checked against SQLite (count and last id) and rebuilt from the stored vectors if they
     differ.
+
+    The knowledge base owns the index and serialises its use: searches share a read lock,
+    while adding, rebuilding and saving hold it alone (FAISS must not change an index that
+    is being searched). Writers also take ``_lock``, which orders them among themselves.
     """
 
     def __init__(
@@ -83,8 +85,7 @@ class KnowledgeBase:
         store: Store,
         embedder: Callable[[], Embedder],
         index_path: Path,
-        new_index: IndexFactory,
-        load_index: IndexLoader,
+        vectors: Backend,
         config: SearchConfig,
         clock: Clock,
         batch_passages: int = 256,
@@ -97,11 +98,11 @@ class KnowledgeBase:
         self._embedder_factory = embedder
         self._embedder: Embedder | None = None
         self._index_path = index_path
-        self._new_index = new_index
-        self._load_index = load_index
+        self._vectors = vectors
         self._index: VectorIndex | None = None
         self._batch = batch_passages
         self._lock = threading.RLock()
+        self._rw = ReadWriteLock()
 
     # -- components, loaded on first use -----------------------------------------------
 
@@ -138,7 +139,7 @@ class KnowledgeBase:
         count, last = self.store.passage_count(), self.store.max_passage_id()
         if self._index_path.exists():
             try:
-                index = self._load_index(self._index_path, dim)
+                index = self._vectors.load(self._index_path, dim)
             except StoreError as exc:
                 log.warning("rebuilding the vector index: %s", exc)
             else:
@@ -157,10 +158,11 @@ class KnowledgeBase:
         return self._rebuild(dim)
 
     def _rebuild(self, dim: int) -> VectorIndex:
-        index = self._new_index(dim)
-        for ids, vectors in self.store.iter_vectors(dim=dim):
-            index.add(ids, vectors)
-        index.save(self._index_path)
+        with self._rw.write():
+            index = self._vectors.create(dim)
+            for ids, vectors in self.store.iter_vectors(dim=dim):
+                index.add(ids, vectors)
+            index.save(self._index_path)
         return index
 
     def _catch_up(self) -> VectorIndex:
@@ -168,7 +170,7 @@ class KnowledgeBase:
         index = self.index
         last = self.store.max_passage_id()
         if last > index.max_id:
-            with self._lock:
+            with self._lock, self._rw.write():
                 for ids, vectors in self.store.iter_vectors(after_id=index.max_id, dim=index.dim):
                     index.add(ids, vectors)
         return index
@@ -227,7 +229,8 @@ class KnowledgeBase:
                     offset += len(item.spans)
                 report.passages += len(ids)
                 if ids:
-                    index.add(np.asarray(ids, dtype=np.int64), vectors[rows])
+                    with self._rw.write():
+                        index.add(np.asarray(ids, dtype=np.int64), vectors[rows])
             pending, pending_passages = [], 0
             if on_batch:
                 on_batch(report)
@@ -260,7 +263,8 @@ class KnowledgeBase:
         flush()
         with self._lock:
             if self._index is not None and report.passages > passages_before:
-                self._index.save(self._index_path)
+                with self._rw.write():
+                    self._index.save(self._index_path)
         return report
 
     def _remember_model(self) -> None:
@@ -427,7 +431,8 @@ class KnowledgeBase:
         cfg = self.config
         index = self._catch_up()
         qvec = self.embedder.encode([topic or " ".join(terms)])[0]
-        dense = index.search(qvec, cfg.dense_candidates, allowed)
+        with self._rw.read():
+            dense = index.search(qvec, cfg.dense_candidates, allowed)
         among = None if allowed is None else [int(i) for i in allowed]
         # BM25 is there for the rare words MiniLM blurs (names, numbers); a word in many
         # passages ranks nothing and costs a scan of all of them, so it is left to the
@@ -466,7 +471,11 @@ class KnowledgeBase:
     def stats(self) -> IndexStats:
         """Counts of articles, passages, sources and indexed vectors."""
         s = self.store.stats()
-        indexed = len(self.index) if s.passages or self._index_path.exists() else 0
+        indexed = 0
+        if s.passages or self._index_path.exists():
+            index = self.index
+            with self._rw.read():
+                indexed = len(index)
         return IndexStats(s.articles, s.passages, s.sources, indexed, s.last_ingest, s.model)
 
     def reindex(self, reembed: bool = False) -> int:
