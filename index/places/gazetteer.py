@@ -6,7 +6,6 @@ import hashlib
 import json
 import logging
 import marshal
-import math
 import os
 import re
 import tomllib
@@ -19,6 +18,8 @@ import numpy as np
 
 from index.errors import SourceError, StoreError
 from index.models import Place
+from index.places.geo import haversine_km as haversine_km  # bench/digest_match.py imports it here
+from index.places.geo import haversine_matrix
 from index.places.translit import (
     edit_distance,
     fold,
@@ -59,24 +60,6 @@ class Candidate:
 
 
 MATCH_ORDER = ("exact", "alternate", "transliteration", "inflection", "fuzzy")
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))
-
-
-def haversine_matrix(
-    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
-) -> np.ndarray:
-    """Great-circle distances in km between every point of one set and every point of another."""
-    p1, p2 = np.radians(lat1)[:, None], np.radians(lat2)[None, :]
-    dl = np.radians(lon2)[None, :] - np.radians(lon1)[:, None]
-    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return np.asarray(2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
 
 
 @dataclass

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.models import Place
-from index.places.gazetteer import Candidate, Gazetteer, haversine_km, haversine_matrix
+from index.places.gazetteer import Candidate, Gazetteer
+from index.places.geo import haversine_km, haversine_matrix
 from index.places.translit import fold, has_cyrillic, skeleton
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’ʼ\-][^\W\d_]+)*")
