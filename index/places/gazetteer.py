@@ -17,17 +17,11 @@ from typing import Any
 import numpy as np
 
 from index.errors import SourceError, StoreError
+from index.folding import fold
 from index.models import Place
 from index.places.geo import haversine_km as haversine_km  # bench/digest_match.py imports it here
 from index.places.geo import haversine_matrix
-from index.places.translit import (
-    edit_distance,
-    fold,
-    has_cyrillic,
-    romanisations,
-    skeleton,
-    stem,
-)
+from index.places.translit import edit_distance, has_cyrillic, romanisations, skeleton, stem
 
 log = logging.getLogger(__name__)
 

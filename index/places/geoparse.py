@@ -9,10 +9,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.folding import fold
 from index.models import Place
 from index.places.gazetteer import Candidate, Gazetteer
 from index.places.geo import haversine_km, haversine_matrix
-from index.places.translit import fold, has_cyrillic, skeleton
+from index.places.translit import has_cyrillic, skeleton
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’ʼ\-][^\W\d_]+)*")
 # Words that start with a capital letter (Latin or Cyrillic), found by the regex engine

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.places.translit import fold_letters
+from index.folding import fold_letters
 
 # Function words and the words people wrap a question in; they carry no topic.
 _STOPWORDS = frozenset(
@@ -34,11 +34,6 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _SUFFIXES = ("ies", "sses", "shes", "ches", "xes", "s", "ed", "ing", "ly")
 
 
-def fold(text: str) -> str:
-    """Case-fold and strip the diacritics of Latin letters: "Síversk" -> "siversk"."""
-    return fold_letters(text)
-
-
 @functools.lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     """A light English stemmer: plural, past and -ing forms meet their base word."""
@@ -53,7 +48,7 @@ def _stem(word: str) -> str:
 def query_terms(question: str) -> list[str]:
     """The question's topic words, folded and de-duplicated, in order."""
     seen: dict[str, None] = {}
-    for word in _WORD.findall(fold(question)):
+    for word in _WORD.findall(fold_letters(question)):
         if word in _STOPWORDS or (len(word) < 2 and not word.isdigit()):
             continue
         seen.setdefault(word, None)
@@ -64,7 +59,7 @@ def coverage(terms: Sequence[str], text: str) -> float:
     """Share of ``terms`` that occur in ``text`` (after folding and light stemming)."""
     if not terms:
         return 0.0
-    words = {_stem(w) for w in set(_WORD.findall(fold(text)))}
+    words = {_stem(w) for w in set(_WORD.findall(fold_letters(text)))}
     return sum(_stem(t) in words for t in terms) / len(terms)
 
 
@@ -103,7 +98,7 @@ def fuse(
 
 def shingles(text: str, size: int = 4) -> frozenset[str]:
     """Word n-grams of the folded text, for near-duplicate detection."""
-    words = _WORD.findall(fold(text))
+    words = _WORD.findall(fold_letters(text))
     if len(words) < size:
         return frozenset([" ".join(words)])
     return frozenset(" ".join(words[i : i + size]) for i in range(len(words) - size + 1))
