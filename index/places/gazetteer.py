@@ -228,35 +228,46 @@ def read_cities_json(path: Path) -> Iterator[_Record]:
         )
 
 
+def parse_geonames_row(line: str) -> _Record | None:
+    """One row of a GeoNames dump (``UA.txt``, tab-separated) as a place; None for a row that
+    is not a populated place (feature class P). ValueError if it is not in the format."""
+    cols = line.rstrip("\n").split("\t")
+    if len(cols) < 15:
+        raise ValueError(f"{len(cols)} columns, a GeoNames dump has 19")
+    if cols[6] != "P":
+        return None
+    return _Record(
+        geonameid=int(cols[0]),
+        name=cols[1],
+        lat=float(cols[4]),
+        lon=float(cols[5]),
+        country=cols[8],
+        admin1_code=cols[10],
+        population=int(cols[14] or 0),
+        alternates=[a for a in cols[3].split(",") if a] + [cols[2]],
+    )
+
+
+def _data_lines(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
+    """(line number, line) of the rows of a GeoNames file, without blank lines and comments."""
+    for number, line in enumerate(lines, start=1):
+        if line.strip() and not line.startswith("#"):
+            yield number, line
+
+
 def read_geonames_dump(path: Path) -> Iterator[_Record]:
     """Populated places (feature class P) from a GeoNames dump (``UA.txt``, tab-separated).
 
     Raises SourceError on the first line that is not in the GeoNames format.
     """
     with path.open(encoding="utf-8", errors="strict") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip() or line.startswith("#"):
-                continue
-            cols = line.rstrip("\n").split("\t")
-            if len(cols) < 15:
-                raise SourceError(
-                    f"{path} line {number}: {len(cols)} columns, a GeoNames dump has 19"
-                )
-            if cols[6] != "P":
-                continue
+        for number, line in _data_lines(fh):
             try:
-                yield _Record(
-                    geonameid=int(cols[0]),
-                    name=cols[1],
-                    lat=float(cols[4]),
-                    lon=float(cols[5]),
-                    country=cols[8],
-                    admin1_code=cols[10],
-                    population=int(cols[14] or 0),
-                    alternates=[a for a in cols[3].split(",") if a] + [cols[2]],
-                )
+                record = parse_geonames_row(line)
             except ValueError as exc:
                 raise SourceError(f"{path} line {number}: {exc}") from exc
+            if record is not None:
+                yield record
 
 
 def read_admin1(path: Path = ADMIN1_FILE) -> dict[str, str]:
@@ -517,34 +528,34 @@ def add_dump(files: GazetteerFiles, dump: Path) -> int:
     """Copy the populated places of a GeoNames dump into the gazetteer; returns their count.
 
     Only places in scope are kept (and large ones elsewhere), so ``allCountries.txt`` works.
+    Every row is checked before anything is written.
     """
     scope = set(files.scope)
-    rows = []
+    rows: list[str] = []
+    first = True
     try:
         with dump.open(encoding="utf-8") as fh:
-            header_checked = False
-            for number, line in enumerate(fh, start=1):
-                if not line.strip() or line.startswith("#"):
-                    continue
-                cols = line.rstrip("\n").split("\t")
-                if not header_checked:
-                    if len(cols) < 15 or not cols[0].isdigit():
-                        raise SourceError(
-                            f"{dump} is not a GeoNames dump (line {number}: expected 19 "
-                            "tab-separated columns starting with a numeric geonameid)"
-                        )
-                    header_checked = True
-                if len(cols) >= 15 and cols[6] == "P":
-                    pop = int(cols[14] or 0) if cols[14].isdigit() else 0
-                    if cols[8] in scope or pop >= OUT_OF_SCOPE_MIN_POPULATION:
-                        rows.append(line if line.endswith("\n") else line + "\n")
+            for number, line in _data_lines(fh):
+                if first and not _looks_like_a_dump(line):
+                    raise SourceError(
+                        f"{dump} is not a GeoNames dump (line {number}: expected 19 "
+                        "tab-separated columns starting with a numeric geonameid)"
+                    )
+                first = False
+                try:
+                    record = parse_geonames_row(line)
+                except ValueError as exc:
+                    raise SourceError(f"{dump} line {number}: {exc}") from exc
+                if record is not None and (
+                    record.country in scope or record.population >= OUT_OF_SCOPE_MIN_POPULATION
+                ):
+                    rows.append(line if line.endswith("\n") else line + "\n")
     except UnicodeDecodeError as exc:
         raise SourceError(f"{dump} is not UTF-8 text: {exc}") from exc
     except OSError as exc:
         raise SourceError(f"cannot read {dump}: {exc.strerror or exc}") from exc
     if not rows:
         raise SourceError(f"{dump} holds no populated places in scope ({', '.join(scope)})")
-    list(read_geonames_dump_lines(rows, dump))  # validate before anything is written
     files.extra_dir.mkdir(parents=True, exist_ok=True)
     target = files.extra_dir / (dump.stem + ".txt")
     tmp = target.with_name(target.name + ".tmp")
@@ -553,19 +564,7 @@ def add_dump(files: GazetteerFiles, dump: Path) -> int:
     return len(rows)
 
 
-def read_geonames_dump_lines(lines: Sequence[str], where: Path) -> Iterator[_Record]:
-    """Validate GeoNames rows already in memory (same rules as :func:`read_geonames_dump`)."""
-    for number, line in enumerate(lines, start=1):
-        cols = line.rstrip("\n").split("\t")
-        try:
-            yield _Record(
-                int(cols[0]),
-                cols[1],
-                float(cols[4]),
-                float(cols[5]),
-                cols[8],
-                cols[10],
-                int(cols[14] or 0),
-            )
-        except (ValueError, IndexError) as exc:
-            raise SourceError(f"{where} populated place {number}: {exc}") from exc
+def _looks_like_a_dump(line: str) -> bool:
+    """Whether a file's first row has the shape of a GeoNames dump row."""
+    cols = line.split("\t")
+    return len(cols) >= 15 and cols[0].isdigit()
