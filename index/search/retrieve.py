@@ -11,7 +11,8 @@ import numpy as np
 from index.models import NothingFound, Passage, PlaceMention, StoredArticle
 from index.places.resolve import PlaceIndex
 from index.search.question import Question
-from index.search.ranking import Scored, coverage, fold_duplicates, fuse, query_terms
+from index.search.ranking import Scored, coverage, fuse, query_terms
+from index.search.stories import fold_duplicates
 from index.store import Store
 
 Found = dict[int, tuple[Passage, StoredArticle]]
