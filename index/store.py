@@ -373,11 +373,6 @@ class Store:
             )
         return out
 
-    def article_text(self, article_id: int) -> str | None:
-        """The full stored text of an article."""
-        row = self._db.one("SELECT text FROM articles WHERE id = ?", (article_id,))
-        return None if row is None else str(row[0])
-
     def ids_since(self, since: datetime) -> np.ndarray:
         """Ids of passages whose article was published (or, undated, ingested) since ``since``."""
         rows = self._db.query(f"{PASSAGES_SINCE} ORDER BY ps.id", (to_db_time(since),))

@@ -53,9 +53,6 @@ class Candidate:
     distance: int = 0  # edit distance of a fuzzy match
 
 
-MATCH_ORDER = ("exact", "alternate", "transliteration", "inflection", "fuzzy")
-
-
 @dataclass
 class _Record:
     """A place as read from a source, before compilation."""
@@ -92,16 +89,6 @@ class Gazetteer:
         self.blocked: frozenset[str] = frozenset(data["blocked"])
         self.common: frozenset[str] = frozenset(data["common"])
         self.stop: frozenset[str] = frozenset(data["stop"])
-        # lower-case names of large cities: the only places a lower-case word may name
-        self.big_names: frozenset[str] = frozenset(
-            key
-            for table in (self._main, self._alt)
-            for key, idx in table.items()
-            if any(
-                self.places[i].population >= 500_000
-                for i in ((idx,) if isinstance(idx, int) else idx)
-            )
-        )
         self._cache: dict[tuple[str, bool], list[Candidate]] = {}
         self._points: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.memo: dict[str, list[Candidate]] = {}  # the geoparser's per-word decisions

@@ -111,11 +111,6 @@ def stem(key: str, min_length: int = 5) -> str:
     return stripped
 
 
-def deletions(key: str) -> set[str]:
-    """Every string one letter shorter than ``key``: the keys of a distance-1 lookup."""
-    return {key[:i] + key[i + 1 :] for i in range(len(key))}
-
-
 def edit_distance(a: str, b: str, limit: int = 3) -> int:
     """Levenshtein distance, stopping early once it exceeds ``limit``."""
     if abs(len(a) - len(b)) > limit:
