@@ -36,7 +36,7 @@ from index.ingest.sources import article_from_record  # noqa: E402
 from index.models import Article  # noqa: E402
 from index.search.knowledge import KnowledgeBase, SearchConfig  # noqa: E402
 from index.store import NewArticle, Store, content_hash  # noqa: E402
-from index.vectors import FaissIndex  # noqa: E402
+from index.vectors import factory as vector_backends  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
 SEED = 7
@@ -90,8 +90,7 @@ def run_one(size: int, n_questions: int) -> dict[str, float]:
             store,
             lambda: embedder,
             Path(tmp) / "vectors.faiss",
-            FaissIndex,
-            FaissIndex.load,
+            vector_backends.backend("faiss"),
             SearchConfig(),
             clock=SystemClock(),
         )

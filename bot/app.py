@@ -24,7 +24,7 @@ from index.places.gazetteer import Gazetteer, GazetteerFiles, add_dump, load_gaz
 from index.places.resolve import PlaceIndex
 from index.search.knowledge import KnowledgeBase, SearchConfig
 from index.store import Store
-from index.vectors import FaissIndex, NumpyIndex, VectorIndex
+from index.vectors import factory as vector_backends
 
 log = logging.getLogger(__name__)
 
@@ -123,12 +123,6 @@ def build_app(
     apply_offline_mode(settings)
     clock = clock or SystemClock()
     store = Store(settings.db_path)
-    new_index: Callable[[int], VectorIndex]
-    load_index: Callable[[Path, int], VectorIndex]
-    if settings.vector_index == "faiss":
-        new_index, load_index = FaissIndex, FaissIndex.load
-    else:
-        new_index, load_index = NumpyIndex, NumpyIndex.load
     files = GazetteerFiles(
         cache=settings.gazetteer_cache,
         extra_dir=settings.gazetteer_dir,
@@ -146,8 +140,7 @@ def build_app(
         store=store,
         embedder=embedder or (lambda: SentenceTransformerEmbedder(settings.model)),
         index_path=settings.index_path,
-        new_index=new_index,
-        load_index=load_index,
+        vectors=vector_backends.backend(settings.vector_index),
         config=search_config(settings),
         batch_passages=settings.ingest_batch_passages,
         places=places,

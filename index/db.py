@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator, Sequence, Sized
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from index.errors import StoreError
 
@@ -94,12 +95,12 @@ class Database:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot write to {self.path}: {exc}") from exc
 
-    def query(self, sql: str, args: Sequence[object] = ()) -> list[tuple[object, ...]]:
-        """All rows of one query."""
+    def query(self, sql: str, args: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """All rows of one query (columns typed as SQLite returns them)."""
         with self.lock:
             return list(self.conn.execute(sql, tuple(args)).fetchall())
 
-    def one(self, sql: str, args: Sequence[object] = ()) -> tuple[object, ...] | None:
+    def one(self, sql: str, args: Sequence[object] = ()) -> tuple[Any, ...] | None:
         """The first row of one query, or None."""
         with self.lock:
             row = self.conn.execute(sql, tuple(args)).fetchone()

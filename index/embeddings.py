@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import unicodedata
 from collections.abc import Sequence
 from typing import Any, Protocol
 
 import numpy as np
 
 from index.errors import ModelError
+from index.folding import strip_marks
 
 log = logging.getLogger(__name__)
 
@@ -88,12 +88,6 @@ class SentenceTransformerEmbedder:
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
-def _fold(text: str) -> str:
-    return "".join(
-        c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c)
-    )
-
-
 class HashEmbedder:
     """Feature hashing of words and character trigrams: fast, deterministic, no model.
 
@@ -106,7 +100,7 @@ class HashEmbedder:
         self.dim = dim
 
     def _features(self, text: str) -> list[str]:
-        words = _TOKEN.findall(_fold(text))
+        words = _TOKEN.findall(strip_marks(text))
         grams = [w[i : i + 3] for w in words if len(w) > 3 for i in range(len(w) - 2)]
         return [f"w:{w}" for w in words] + [f"g:{g}" for g in grams]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,9 +104,21 @@ class Hit:
     matched: PlaceMention | None = None  # the mention nearest the asked place
 
 
+class NothingFound(StrEnum):
+    """Why an answer holds no hits; the note says the same in words."""
+
+    NO_WORDS = "no words"  # the question has nothing to search for
+    EMPTY_INDEX = "empty index"  # nothing has been ingested yet
+    UNKNOWN_PLACE = "unknown place"  # a place-like name that no gazetteer holds
+    AMBIGUOUS_PLACE = "ambiguous place"  # a name that fits several places
+    NOTHING_NEAR = "nothing near"  # no passage names a place within the radius (or region)
+    NOTHING_SINCE = "nothing since"  # nothing was published in the time window
+    NOTHING_RELEVANT = "nothing relevant"  # candidates exist, none passes the relevance gate
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """The answer to one question: ranked hits, or none with a note saying why."""
+    """The answer to one question: ranked hits, or none with a note and a reason saying why."""
 
     question: str
     hits: tuple[Hit, ...]
@@ -115,6 +128,7 @@ class Answer:
     radius_km: float | None = None
     candidates: tuple[Place, ...] = ()  # an ambiguous place name: the places it may mean
     suggestions: tuple[Place, ...] = ()  # an unknown place name: the places spelt like it
+    reason: NothingFound | None = None  # set exactly when there are no hits
 
 
 @dataclass(frozen=True, slots=True)

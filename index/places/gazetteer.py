@@ -6,7 +6,6 @@ import hashlib
 import json
 import logging
 import marshal
-import math
 import os
 import re
 import tomllib
@@ -18,15 +17,11 @@ from typing import Any
 import numpy as np
 
 from index.errors import SourceError, StoreError
+from index.folding import fold
 from index.models import Place
-from index.places.translit import (
-    edit_distance,
-    fold,
-    has_cyrillic,
-    romanisations,
-    skeleton,
-    stem,
-)
+from index.places.geo import haversine_km as haversine_km  # bench/digest_match.py imports it here
+from index.places.geo import haversine_matrix
+from index.places.translit import edit_distance, has_cyrillic, romanisations, skeleton, stem
 
 log = logging.getLogger(__name__)
 
@@ -56,27 +51,6 @@ class Candidate:
     place: Place
     match: str  # exact | alternate | transliteration | inflection | fuzzy
     distance: int = 0  # edit distance of a fuzzy match
-
-
-MATCH_ORDER = ("exact", "alternate", "transliteration", "inflection", "fuzzy")
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))
-
-
-def haversine_matrix(
-    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
-) -> np.ndarray:
-    """Great-circle distances in km between every point of one set and every point of another."""
-    p1, p2 = np.radians(lat1)[:, None], np.radians(lat2)[None, :]
-    dl = np.radians(lon2)[None, :] - np.radians(lon1)[:, None]
-    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return np.asarray(2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
 
 
 @dataclass
@@ -115,16 +89,6 @@ class Gazetteer:
         self.blocked: frozenset[str] = frozenset(data["blocked"])
         self.common: frozenset[str] = frozenset(data["common"])
         self.stop: frozenset[str] = frozenset(data["stop"])
-        # lower-case names of large cities: the only places a lower-case word may name
-        self.big_names: frozenset[str] = frozenset(
-            key
-            for table in (self._main, self._alt)
-            for key, idx in table.items()
-            if any(
-                self.places[i].population >= 500_000
-                for i in ((idx,) if isinstance(idx, int) else idx)
-            )
-        )
         self._cache: dict[tuple[str, bool], list[Candidate]] = {}
         self._points: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.memo: dict[str, list[Candidate]] = {}  # the geoparser's per-word decisions
@@ -251,35 +215,46 @@ def read_cities_json(path: Path) -> Iterator[_Record]:
         )
 
 
+def parse_geonames_row(line: str) -> _Record | None:
+    """One row of a GeoNames dump (``UA.txt``, tab-separated) as a place; None for a row that
+    is not a populated place (feature class P). ValueError if it is not in the format."""
+    cols = line.rstrip("\n").split("\t")
+    if len(cols) < 15:
+        raise ValueError(f"{len(cols)} columns, a GeoNames dump has 19")
+    if cols[6] != "P":
+        return None
+    return _Record(
+        geonameid=int(cols[0]),
+        name=cols[1],
+        lat=float(cols[4]),
+        lon=float(cols[5]),
+        country=cols[8],
+        admin1_code=cols[10],
+        population=int(cols[14] or 0),
+        alternates=[a for a in cols[3].split(",") if a] + [cols[2]],
+    )
+
+
+def _data_lines(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
+    """(line number, line) of the rows of a GeoNames file, without blank lines and comments."""
+    for number, line in enumerate(lines, start=1):
+        if line.strip() and not line.startswith("#"):
+            yield number, line
+
+
 def read_geonames_dump(path: Path) -> Iterator[_Record]:
     """Populated places (feature class P) from a GeoNames dump (``UA.txt``, tab-separated).
 
     Raises SourceError on the first line that is not in the GeoNames format.
     """
     with path.open(encoding="utf-8", errors="strict") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip() or line.startswith("#"):
-                continue
-            cols = line.rstrip("\n").split("\t")
-            if len(cols) < 15:
-                raise SourceError(
-                    f"{path} line {number}: {len(cols)} columns, a GeoNames dump has 19"
-                )
-            if cols[6] != "P":
-                continue
+        for number, line in _data_lines(fh):
             try:
-                yield _Record(
-                    geonameid=int(cols[0]),
-                    name=cols[1],
-                    lat=float(cols[4]),
-                    lon=float(cols[5]),
-                    country=cols[8],
-                    admin1_code=cols[10],
-                    population=int(cols[14] or 0),
-                    alternates=[a for a in cols[3].split(",") if a] + [cols[2]],
-                )
+                record = parse_geonames_row(line)
             except ValueError as exc:
                 raise SourceError(f"{path} line {number}: {exc}") from exc
+            if record is not None:
+                yield record
 
 
 def read_admin1(path: Path = ADMIN1_FILE) -> dict[str, str]:
@@ -540,34 +515,34 @@ def add_dump(files: GazetteerFiles, dump: Path) -> int:
     """Copy the populated places of a GeoNames dump into the gazetteer; returns their count.
 
     Only places in scope are kept (and large ones elsewhere), so ``allCountries.txt`` works.
+    Every row is checked before anything is written.
     """
     scope = set(files.scope)
-    rows = []
+    rows: list[str] = []
+    first = True
     try:
         with dump.open(encoding="utf-8") as fh:
-            header_checked = False
-            for number, line in enumerate(fh, start=1):
-                if not line.strip() or line.startswith("#"):
-                    continue
-                cols = line.rstrip("\n").split("\t")
-                if not header_checked:
-                    if len(cols) < 15 or not cols[0].isdigit():
-                        raise SourceError(
-                            f"{dump} is not a GeoNames dump (line {number}: expected 19 "
-                            "tab-separated columns starting with a numeric geonameid)"
-                        )
-                    header_checked = True
-                if len(cols) >= 15 and cols[6] == "P":
-                    pop = int(cols[14] or 0) if cols[14].isdigit() else 0
-                    if cols[8] in scope or pop >= OUT_OF_SCOPE_MIN_POPULATION:
-                        rows.append(line if line.endswith("\n") else line + "\n")
+            for number, line in _data_lines(fh):
+                if first and not _looks_like_a_dump(line):
+                    raise SourceError(
+                        f"{dump} is not a GeoNames dump (line {number}: expected 19 "
+                        "tab-separated columns starting with a numeric geonameid)"
+                    )
+                first = False
+                try:
+                    record = parse_geonames_row(line)
+                except ValueError as exc:
+                    raise SourceError(f"{dump} line {number}: {exc}") from exc
+                if record is not None and (
+                    record.country in scope or record.population >= OUT_OF_SCOPE_MIN_POPULATION
+                ):
+                    rows.append(line if line.endswith("\n") else line + "\n")
     except UnicodeDecodeError as exc:
         raise SourceError(f"{dump} is not UTF-8 text: {exc}") from exc
     except OSError as exc:
         raise SourceError(f"cannot read {dump}: {exc.strerror or exc}") from exc
     if not rows:
         raise SourceError(f"{dump} holds no populated places in scope ({', '.join(scope)})")
-    list(read_geonames_dump_lines(rows, dump))  # validate before anything is written
     files.extra_dir.mkdir(parents=True, exist_ok=True)
     target = files.extra_dir / (dump.stem + ".txt")
     tmp = target.with_name(target.name + ".tmp")
@@ -576,19 +551,7 @@ def add_dump(files: GazetteerFiles, dump: Path) -> int:
     return len(rows)
 
 
-def read_geonames_dump_lines(lines: Sequence[str], where: Path) -> Iterator[_Record]:
-    """Validate GeoNames rows already in memory (same rules as :func:`read_geonames_dump`)."""
-    for number, line in enumerate(lines, start=1):
-        cols = line.rstrip("\n").split("\t")
-        try:
-            yield _Record(
-                int(cols[0]),
-                cols[1],
-                float(cols[4]),
-                float(cols[5]),
-                cols[8],
-                cols[10],
-                int(cols[14] or 0),
-            )
-        except (ValueError, IndexError) as exc:
-            raise SourceError(f"{where} populated place {number}: {exc}") from exc
+def _looks_like_a_dump(line: str) -> bool:
+    """Whether a file's first row has the shape of a GeoNames dump row."""
+    cols = line.split("\t")
+    return len(cols) >= 15 and cols[0].isdigit()

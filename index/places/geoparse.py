@@ -9,9 +9,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.folding import fold
 from index.models import Place
-from index.places.gazetteer import Candidate, Gazetteer, haversine_km, haversine_matrix
-from index.places.translit import fold, has_cyrillic, skeleton
+from index.places.gazetteer import Candidate, Gazetteer
+from index.places.geo import haversine_km, haversine_matrix
+from index.places.translit import has_cyrillic, skeleton
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’ʼ\-][^\W\d_]+)*")
 # Words that start with a capital letter (Latin or Cyrillic), found by the regex engine
@@ -101,10 +103,6 @@ class ContextPoint:
     lat: float
     lon: float
     weight: float = 1.0
-
-
-def _tokens(text: str, lowercase: bool) -> list[re.Match[str]]:
-    return [m for m in _WORD.finditer(text) if lowercase or m.group()[0].isupper()]
 
 
 def _is_common(word: str, gazetteer: Gazetteer) -> bool:
@@ -289,13 +287,6 @@ def _big(c: Candidate) -> bool:
     return c.match != "fuzzy" and c.place.population >= _COMMON_WORD_PLACE_POPULATION
 
 
-def _followed_by_non_town(text: str, end: int) -> bool:
-    m = _WORD.search(text, end, end + 40)
-    if m is None or not _JOIN.match(text[end : m.start()]):
-        return False
-    return m.group().casefold() in _NOT_A_TOWN_AFTER
-
-
 def _prior(c: Candidate, gazetteer: Gazetteer, surface: str) -> float:
     scope = 2.0 if gazetteer.in_scope(c.place) else 0.0
     # Letters only Ukrainian has (і, ї, є, ґ) name a place in Ukraine more often than not.
@@ -311,33 +302,6 @@ def _certainty(c: Candidate, gazetteer: Gazetteer) -> float:
         big = c.match == "exact" and c.place.population >= _FOREIGN_SURE_POPULATION
         sure *= 1.0 if big else 0.6 if c.match == "exact" else 0.5
     return sure
-
-
-def _unambiguous(
-    by_key: dict[str, list[_Span]], gazetteer: Gazetteer, min_confidence: float
-) -> list[Mention]:
-    """The common case, every name fits one place: no choice to make."""
-    out = []
-    for spans_ in by_key.values():
-        c = spans_[0].candidates[0]
-        confidence = round(_certainty(c, gazetteer), 3)
-        place = c.place if confidence >= min_confidence else None
-        for sp in spans_:
-            out.append(
-                Mention(
-                    sp.surface,
-                    sp.start,
-                    sp.end,
-                    place,
-                    c.match,
-                    confidence,
-                    1,
-                    f"{c.match} match",
-                    (c.place,),
-                )
-            )
-    out.sort(key=lambda m: m.start)
-    return out
 
 
 _Choice = tuple[Candidate, float, bool, tuple[Place, ...]]

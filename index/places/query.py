@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from index.errors import QueryError
+from index.folding import fold
 from index.models import Place
 from index.places.gazetteer import Gazetteer
 from index.places.geoparse import ContextPoint, Mention, find_places, spans
-from index.places.translit import fold
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,8 @@ from datetime import datetime
 import numpy as np
 
 from index.models import Place, PlaceMention
-from index.places.gazetteer import Gazetteer, haversine_km, haversine_matrix
+from index.places.gazetteer import Gazetteer
+from index.places.geo import haversine_km, haversine_matrix
 from index.places.geoparse import ContextPoint, find_places
 from index.places.query import PlaceQuery, parse_place_query
 from index.store import Store

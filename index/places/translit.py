@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
+
+from index.folding import fold as fold  # bot/digests/build.py imports it here
 
 # Three romanisations of Cyrillic, so a name written in any of them meets its original.
 # Ukrainian national system (2010), as used by Ukraine's own maps and most English news.
@@ -38,8 +39,6 @@ ROMANISATIONS = {
 }
 
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-_APOSTROPHES = re.compile(r"[\'’ʼ`´‘\"“”]")
-_SEPARATORS = re.compile(r"[\s\-‐‑–—_.]+")
 
 
 def has_cyrillic(text: str) -> bool:
@@ -57,41 +56,6 @@ def romanisations(text: str) -> dict[str, str]:
     if not has_cyrillic(text):
         return {}
     return {name: romanise(text, table) for name, table in ROMANISATIONS.items()}
-
-
-@functools.lru_cache(maxsize=8192)
-def _fold_char(c: str) -> str:
-    if c.isascii():
-        return c
-    if c in "łŁ":
-        return "l"
-    if c in "ßẞ":
-        return "ss"
-    if c in "æÆ":
-        return "ae"
-    if c in "øØ":
-        return "o"
-    if c in "ıİ":
-        return "i"
-    if c in "ёЁ":
-        return "е"  # Russian writes ё as е more often than not: Артёмовск, Артемовск
-    if not unicodedata.name(c, "").startswith("LATIN"):
-        return c  # й, ї, є are letters of their own, not accented и, і, е
-    return "".join(d for d in unicodedata.normalize("NFKD", c) if not unicodedata.combining(d))
-
-
-def fold_letters(text: str) -> str:
-    """Lower-case and strip the diacritics of Latin letters: "Síversk" -> "siversk"."""
-    if text.isascii():
-        return text.lower()
-    return "".join(_fold_char(c) for c in unicodedata.normalize("NFC", text.casefold()))
-
-
-@functools.lru_cache(maxsize=65536)
-def fold(text: str) -> str:
-    """Lower-case, strip diacritics and apostrophes, one space between words: a display key."""
-    text = fold_letters(_APOSTROPHES.sub("", text))
-    return " ".join(_SEPARATORS.sub(" ", text).split())
 
 
 # Spelling-proof skeleton: letters and digraphs that romanisations and languages write
@@ -145,11 +109,6 @@ def stem(key: str, min_length: int = 5) -> str:
     ):
         return key
     return stripped
-
-
-def deletions(key: str) -> set[str]:
-    """Every string one letter shorter than ``key``: the keys of a distance-1 lookup."""
-    return {key[:i] + key[i + 1 :] for i in range(len(key))}
 
 
 def edit_distance(a: str, b: str, limit: int = 3) -> int:

@@ -1,4 +1,4 @@
-"""Hybrid ranking: fuse dense and lexical scores, gate on relevance, fold duplicates."""
+"""Hybrid ranking: topic words, term coverage, and the fusion of dense and lexical scores."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
-from index.places.translit import fold_letters
+from index.folding import fold_letters
+from index.search.stories import shingles as shingles  # bot/digests/build.py imports it here
 
 # Function words and the words people wrap a question in; they carry no topic.
 _STOPWORDS = frozenset(
@@ -34,11 +33,6 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _SUFFIXES = ("ies", "sses", "shes", "ches", "xes", "s", "ed", "ing", "ly")
 
 
-def fold(text: str) -> str:
-    """Case-fold and strip the diacritics of Latin letters: "Síversk" -> "siversk"."""
-    return fold_letters(text)
-
-
 @functools.lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     """A light English stemmer: plural, past and -ing forms meet their base word."""
@@ -53,7 +47,7 @@ def _stem(word: str) -> str:
 def query_terms(question: str) -> list[str]:
     """The question's topic words, folded and de-duplicated, in order."""
     seen: dict[str, None] = {}
-    for word in _WORD.findall(fold(question)):
+    for word in _WORD.findall(fold_letters(question)):
         if word in _STOPWORDS or (len(word) < 2 and not word.isdigit()):
             continue
         seen.setdefault(word, None)
@@ -64,7 +58,7 @@ def coverage(terms: Sequence[str], text: str) -> float:
     """Share of ``terms`` that occur in ``text`` (after folding and light stemming)."""
     if not terms:
         return 0.0
-    words = {_stem(w) for w in set(_WORD.findall(fold(text)))}
+    words = {_stem(w) for w in set(_WORD.findall(fold_letters(text)))}
     return sum(_stem(t) in words for t in terms) / len(terms)
 
 
@@ -99,61 +93,3 @@ def fuse(
         out.append(Scored(pid, (1 - w) * sim + w * lex, (1 - w) * sim + w * cov, sim, cov))
     out.sort(key=lambda s: (-s.score, -s.relevance, s.id))
     return out
-
-
-def shingles(text: str, size: int = 4) -> frozenset[str]:
-    """Word n-grams of the folded text, for near-duplicate detection."""
-    words = _WORD.findall(fold(text))
-    if len(words) < size:
-        return frozenset([" ".join(words)])
-    return frozenset(" ".join(words[i : i + size]) for i in range(len(words) - size + 1))
-
-
-def is_near_duplicate(
-    a: frozenset[str],
-    b: frozenset[str],
-    a_vec: np.ndarray | None,
-    b_vec: np.ndarray | None,
-    jaccard: float = 0.5,
-    cosine: float = 0.97,
-) -> bool:
-    """Same wire text from two outlets: shared word 4-grams, or nearly identical vectors."""
-    if a and b and len(a & b) / len(a | b) >= jaccard:
-        return True
-    return a_vec is not None and b_vec is not None and float(a_vec @ b_vec) >= cosine
-
-
-def fold_duplicates(
-    ordered: Sequence[int],
-    texts: Mapping[int, str],
-    vectors: Mapping[int, np.ndarray],
-    article_of: Mapping[int, int],
-    limit: int,
-) -> list[tuple[int, list[int]]]:
-    """Group ``ordered`` ids into (kept id, folded duplicate ids), best first, up to ``limit``.
-
-    Passages of the same article never fold into each other. Only the first ``4 * limit``
-    candidates are examined: a duplicate of a shown passage ranks close to it.
-    """
-    groups: list[tuple[int, list[int]]] = []
-    grams: dict[int, frozenset[str]] = {}
-
-    def gram(pid: int) -> frozenset[str]:
-        if pid not in grams:
-            grams[pid] = shingles(texts[pid])
-        return grams[pid]
-
-    for pid in ordered[: 4 * limit]:
-        for head, dups in groups:
-            if (
-                article_of[head] != article_of[pid]
-                and all(article_of[d] != article_of[pid] for d in dups)
-                and is_near_duplicate(gram(head), gram(pid), vectors.get(head), vectors.get(pid))
-            ):
-                dups.append(pid)
-                break
-        else:
-            if len(groups) == limit:
-                continue  # keep scanning: a later passage may still fold into a kept one
-            groups.append((pid, []))
-    return groups

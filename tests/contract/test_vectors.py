@@ -9,16 +9,18 @@ import numpy as np
 import pytest
 
 from index.errors import StoreError
-from index.vectors import FaissIndex, NumpyIndex, VectorIndex
+from index.vectors import factory
+from index.vectors.base import VectorIndex
+from index.vectors.factory import Backend
 
 DIM = 8
-Kind = type[FaissIndex] | type[NumpyIndex]
+Kind = Backend
 
 
-@pytest.fixture(params=[FaissIndex, NumpyIndex], ids=["faiss", "numpy"])
+@pytest.fixture(params=sorted(factory.BACKENDS))
 def kind(request: pytest.FixtureRequest) -> Kind:
-    cls: Kind = request.param
-    return cls
+    """Every backend the factory knows, made and loaded through the factory."""
+    return factory.backend(request.param)
 
 
 def unit(rows: np.ndarray) -> np.ndarray:
@@ -32,7 +34,7 @@ def filled(
     rng = np.random.default_rng(seed)
     vectors = unit(rng.normal(size=(n, DIM)))
     ids = np.arange(first_id, first_id + n, dtype=np.int64)
-    index = kind(DIM)
+    index = kind.create(DIM)
     index.add(ids, vectors)
     return index, ids, vectors
 
@@ -43,7 +45,7 @@ def expected(ids: np.ndarray, vectors: np.ndarray, query: np.ndarray, k: int) ->
 
 
 def test_empty_index_finds_nothing(kind: Kind) -> None:
-    index = kind(DIM)
+    index = kind.create(DIM)
     assert len(index) == 0
     assert index.max_id == 0
     assert index.search(unit(np.ones((1, DIM)))[0], 5) == []
@@ -150,7 +152,7 @@ def test_save_replaces_an_existing_file(kind: Kind, tmp_path: Path) -> None:
 def test_adding_mismatched_shapes_raises_value_error(
     kind: Kind, ids: list[int], shape: tuple[int, ...]
 ) -> None:
-    index = kind(DIM)
+    index = kind.create(DIM)
     with pytest.raises(ValueError, match="dimension"):
         index.add(np.array(ids, dtype=np.int64), np.ones(shape, dtype=np.float32))
     assert len(index) == 0
@@ -203,3 +205,17 @@ def test_loading_an_index_of_another_dimension_raises_store_error(
     path = tmp_path / "vectors.idx"
     index.save(path)
     assert load_error(kind, path, dim=DIM * 2).startswith("StoreError: ")
+
+
+def test_the_factory_makes_and_loads_each_backend_by_name(kind: Kind, tmp_path: Path) -> None:
+    index = factory.create(kind.name, DIM)
+    index.add(np.array([7], dtype=np.int64), unit(np.ones((1, DIM))))
+    path = tmp_path / "vectors.idx"
+    index.save(path)
+    loaded = factory.load(kind.name, path, DIM)
+    assert loaded.search(unit(np.ones((1, DIM)))[0], 1) == [(7, pytest.approx(1.0, abs=1e-5))]
+
+
+def test_the_factory_names_the_known_backends_for_an_unknown_one() -> None:
+    with pytest.raises(ValueError, match="faiss, numpy"):
+        factory.create("annoy", DIM)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from bot.settings import Settings
 from conftest import PROJECT, sample_records, write_jsonl
 from index.embeddings import HashEmbedder
 from index.errors import SourceError
+from index.models import NothingFound
 
 SIVERSK, KHARKIV, BAKHMUT = 694403, 706483, 713174
 VILLAGES = PROJECT / "tests" / "data" / "UA-villages.txt"
@@ -79,6 +81,7 @@ def test_nothing_near_a_quiet_place_says_so(corpus_app: App) -> None:
     answer = corpus_app.knowledge.ask("what happened near Tokmak?")
     assert answer.hits == ()
     assert answer.note == "Nothing near Tokmak (Zaporizhzhia, UA) within 15 km yet."
+    assert answer.reason is NothingFound.NOTHING_NEAR
     assert answer.place is not None and answer.place.name == "Tokmak"
 
 
@@ -92,9 +95,11 @@ def test_topic_near_a_place_with_options(corpus_app: App) -> None:
 def test_unknown_and_ambiguous_places(corpus_app: App) -> None:
     unknown = corpus_app.knowledge.ask("what happened near Bahmt?")
     assert unknown.hits == () and "Did you mean Bakhmut (Donetsk, UA)" in (unknown.note or "")
+    assert unknown.reason is NothingFound.UNKNOWN_PLACE
     ambiguous = corpus_app.knowledge.ask("what happened near Fedorivka?")
     assert ambiguous.hits == () and len(ambiguous.candidates) >= 4
     assert "may be several places" in (ambiguous.note or "")
+    assert ambiguous.reason is NothingFound.AMBIGUOUS_PLACE
 
 
 def test_gazetteer_load_adds_villages_and_rereads_stored_articles(own_gazetteer_app: App) -> None:
@@ -143,3 +148,33 @@ def test_a_region_means_every_place_in_it(corpus_app: App) -> None:
     )
     quiet = corpus_app.knowledge.ask("what happened in the Sumy region?")
     assert quiet.hits == () and quiet.note == "Nothing in the Sumy region (UA) yet."
+    assert quiet.reason is NothingFound.NOTHING_NEAR and quiet.radius_km is None
+
+
+def test_an_empty_index_says_so_before_anything_else(fast_app: App) -> None:
+    answer = fast_app.knowledge.ask("shelling near Fedorivka")
+    assert answer.note == "The index is empty: add articles first with `sitrep ingest`."
+    assert answer.reason is NothingFound.EMPTY_INDEX and answer.candidates == ()
+
+
+def test_every_empty_answer_carries_its_reason_and_note(corpus_app: App) -> None:
+    ask = corpus_app.knowledge.ask
+    future = datetime(2030, 1, 1, tzinfo=UTC)
+    words = ask("?!")
+    assert (words.reason, words.place) == (NothingFound.NO_WORDS, None)
+    since = ask("shelling", since=future)
+    assert since.note == "Nothing was published since 2030-01-01 00:00 UTC."
+    assert since.reason is NothingFound.NOTHING_SINCE
+    near = ask("shelling near Bakhmut", since=future)
+    assert near.note == "Nothing near Bakhmut (Donetsk, UA) within 15 km since 2030-01-01 yet."
+    assert (near.reason, near.radius_km) == (NothingFound.NOTHING_NEAR, 15.0)
+    region = ask("shelling in the Belgorod region", since=future)
+    assert region.note == "Nothing in the Belgorod Oblast region (RU) since 2030-01-01 yet."
+    off_topic = ask("quantum chromodynamics lattice")
+    assert off_topic.reason is NothingFound.NOTHING_RELEVANT and off_topic.place is None
+    assert (off_topic.note or "").startswith(
+        'Nothing relevant found for "quantum chromodynamics lattice": the best passage scored '
+    )
+    assert (off_topic.note or "").endswith(", under the relevance threshold 0.20.")
+    found = ask("shelling near Siversk")
+    assert found.hits and found.reason is None and found.note is None

@@ -88,3 +88,18 @@ def test_bad_dumps_are_refused_and_nothing_is_written(tmp_path: Path, content: b
     with pytest.raises(SourceError):
         add_dump(files, dump)
     assert not (tmp_path / "extra").exists()
+
+
+def test_a_bad_row_after_good_ones_is_refused_with_its_line(tmp_path: Path) -> None:
+    dump = tmp_path / "XX.txt"
+    dump.write_text(
+        "10\tA Village\tA Village\t\t48.0\t38.0\tP\tPPL\tUA\t\t05\t\t\t\t100\t\t\t\t\n"
+        "\n"
+        "11\tBad\tBad\t\tnorth\t38.0\tP\tPPL\tUA\t\t05\t\t\t\t100\t\t\t\t\n"
+    )
+    files = GazetteerFiles(tmp_path / "g.bin", tmp_path / "extra", tmp_path / "none.toml", ("UA",))
+    with pytest.raises(SourceError, match=r"XX\.txt line 3: could not convert"):
+        add_dump(files, dump)
+    with pytest.raises(SourceError, match=r"XX\.txt line 3: could not convert"):
+        list(read_geonames_dump(dump))
+    assert not (tmp_path / "extra").exists()

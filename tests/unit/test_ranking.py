@@ -1,13 +1,12 @@
-"""Hybrid ranking: score fusion, relevance, query terms, coverage and duplicate folding."""
+"""Hybrid ranking: score fusion, relevance, query terms and coverage."""
 
 from __future__ import annotations
 
 from itertools import pairwise
 
-import numpy as np
 import pytest
 
-from index.search.ranking import coverage, fold_duplicates, fuse, query_terms
+from index.search.ranking import coverage, fuse, query_terms
 
 # -- fusion ------------------------------------------------------------------------------
 
@@ -132,55 +131,3 @@ def test_coverage_matches_simple_plurals_and_verb_forms() -> None:
 
 def test_coverage_matches_plurals_of_words_ending_in_e() -> None:
     assert coverage(["drones", "missiles"], "A drone and a missile hit the depot.") == 1.0
-
-
-# -- duplicate folding ---------------------------------------------------------------------
-
-WIRE = (
-    "Russian forces shelled the town of Siversk overnight, damaging several houses and a "
-    "school, the regional governor said on Tuesday. Two civilians were wounded and taken to "
-    "hospital in Kramatorsk, he added."
-)
-OTHER = (
-    "Grain exports from Odesa rose in October as ships kept using the corridor along the "
-    "western coast of the Black Sea, port officials said."
-)
-THIRD = "Power was restored to most of Kharkiv by the morning after overnight drone strikes."
-
-
-def test_same_wire_text_from_two_articles_folds_into_one_group() -> None:
-    texts = {1: "KYIV (Reuters) - " + WIRE, 2: OTHER, 3: WIRE + " Reporting by staff."}
-    groups = fold_duplicates([1, 2, 3], texts, {}, article_of={1: 10, 2: 20, 3: 30}, limit=5)
-    assert groups == [(1, [3]), (2, [])]
-
-
-def test_nearly_identical_vectors_fold_even_when_words_differ() -> None:
-    v = np.array([1.0, 0.0], dtype=np.float32)
-    texts = {1: WIRE, 2: OTHER}
-    groups = fold_duplicates([1, 2], texts, {1: v, 2: v}, article_of={1: 10, 2: 20}, limit=5)
-    assert groups == [(1, [2])]
-
-
-def test_two_passages_of_the_same_article_never_fold() -> None:
-    texts = {1: WIRE, 2: WIRE}
-    groups = fold_duplicates([1, 2], texts, {}, article_of={1: 10, 2: 10}, limit=5)
-    assert groups == [(1, []), (2, [])]
-
-
-def test_a_group_never_holds_two_passages_of_one_article() -> None:
-    # 2 and 3 both repeat the wire story and come from the same article: only one folds into 1.
-    texts = {1: WIRE, 2: WIRE, 3: WIRE}
-    groups = fold_duplicates([1, 2, 3], texts, {}, article_of={1: 10, 2: 20, 3: 20}, limit=5)
-    assert groups == [(1, [2]), (3, [])]
-
-
-def test_fold_duplicates_respects_the_limit_and_keeps_best_first() -> None:
-    texts = {1: WIRE, 2: OTHER, 3: THIRD}
-    groups = fold_duplicates([3, 1, 2], texts, {}, article_of={1: 1, 2: 2, 3: 3}, limit=2)
-    assert groups == [(3, []), (1, [])]
-
-
-def test_a_duplicate_ranked_after_the_limit_still_folds_into_a_kept_group() -> None:
-    texts = {1: WIRE, 2: OTHER, 3: THIRD, 4: "(AP) " + WIRE}
-    groups = fold_duplicates([1, 2, 3, 4], texts, {}, article_of={1: 1, 2: 2, 3: 3, 4: 4}, limit=2)
-    assert groups == [(1, [4]), (2, [])]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from index.places.translit import fold, romanisations, skeleton, stem
+from index.folding import fold
+from index.places.translit import romanisations, skeleton, stem
 
 
 @pytest.mark.parametrize(

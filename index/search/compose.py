@@ -1,0 +1,109 @@
+"""The compose step of a question: the Answer, its cited hits, or the note that says why none."""
+
+from __future__ import annotations
+
+from index.models import Answer, Citation, Hit, NothingFound
+from index.search.question import Question
+from index.search.retrieve import Retrieval
+
+
+def compose(question: Question, found: Retrieval, threshold: float) -> Answer:
+    """The answer to ``question`` from what retrieval found; ``threshold`` is named in the
+    note when nothing passed the relevance gate."""
+    query = question.query
+    reason = question.reason or found.reason
+    if reason is not None:
+        return Answer(
+            question.asked,
+            (),
+            question.prefix + _note(reason, question, found, threshold),
+            question.since,
+            place=query.place if reason in _ABOUT_THE_PLACE else None,
+            radius_km=query.radius_km if reason in _ABOUT_THE_PLACE else None,
+            candidates=query.candidates if reason is NothingFound.AMBIGUOUS_PLACE else (),
+            suggestions=query.suggestions if reason is NothingFound.UNKNOWN_PLACE else (),
+            reason=reason,
+        )
+
+    def cite(pid: int) -> Citation:
+        p, a = found.found[pid]
+        return Citation(article=a, passage=p, places=found.mentions.get(pid, ()))
+
+    hits = []
+    for n, (head, dups) in enumerate(found.groups, start=1):
+        matched = None
+        if found.geo is not None:
+            gid = found.geo[head][1]
+            matched = next(
+                (m for m in found.mentions.get(head, ()) if m.place.geonameid == gid), None
+            )
+        scored = found.scored[head]
+        hits.append(
+            Hit(
+                rank=n,
+                score=round(scored.score, 4),
+                relevance=round(scored.relevance, 4),
+                citation=cite(head),
+                duplicates=tuple(cite(d) for d in dups),
+                matched=matched,
+            )
+        )
+    return Answer(
+        question.asked,
+        tuple(hits),
+        question.prefix.strip() or None,
+        question.since,
+        query.place,
+        query.radius_km,
+    )
+
+
+# The reasons whose answer still names the place asked about (and its radius).
+_ABOUT_THE_PLACE = frozenset({NothingFound.NOTHING_NEAR, NothingFound.NOTHING_RELEVANT})
+
+
+def _note(reason: NothingFound, question: Question, found: Retrieval, threshold: float) -> str:
+    """What the user reads when there is nothing to show, and why."""
+    query, since = question.query, question.since
+    place, radius = query.place, query.radius_km
+    window = f" since {since:%Y-%m-%d}" if since else ""
+    match reason:
+        case NothingFound.NO_WORDS:
+            return "Ask about something: the question has no words."
+        case NothingFound.EMPTY_INDEX:
+            return "The index is empty: add articles first with `sitrep ingest`."
+        case NothingFound.UNKNOWN_PLACE:
+            hint = "; ".join(p.label for p in query.suggestions[:3])
+            did_you_mean = f" Did you mean {hint}?" if hint else ""
+            return f'I don\'t know the place "{query.unknown}".{did_you_mean}'
+        case NothingFound.AMBIGUOUS_PLACE:
+            options = "; ".join(
+                f"{p.label} at {p.lat:.2f}, {p.lon:.2f} (GeoNames {p.geonameid})"
+                for p in query.candidates
+            )
+            return (
+                f'"{query.surface}" may be several places: {options}. Name the region '
+                f'("{query.surface}, {query.candidates[0].admin1}") or give the GeoNames id.'
+            )
+        case NothingFound.NOTHING_NEAR:
+            assert place is not None
+            if query.region:
+                return f"Nothing in the {place.admin1} region ({place.country}){window} yet."
+            assert radius is not None
+            return f"Nothing near {place.label} within {radius:g} km{window} yet."
+        case NothingFound.NOTHING_SINCE:
+            assert since is not None
+            return f"Nothing was published since {since:%Y-%m-%d %H:%M} UTC."
+        case NothingFound.NOTHING_RELEVANT:
+            where = ""
+            if place is not None:
+                where = (
+                    f" in the {place.admin1} region"
+                    if query.region
+                    else f" near {place.label} within {radius:g} km"
+                )
+            return (
+                f'Nothing relevant found for "{question.topic or question.text}"{where}: the '
+                f"best passage scored {found.best:.2f}, under the relevance threshold "
+                f"{threshold:.2f}."
+            )
