@@ -34,7 +34,8 @@ from index.embeddings import SentenceTransformerEmbedder  # noqa: E402
 from index.ingest.passages import split_passages  # noqa: E402
 from index.ingest.sources import article_from_record  # noqa: E402
 from index.models import Article  # noqa: E402
-from index.search.knowledge import KnowledgeBase, SearchConfig  # noqa: E402
+from index.search.knowledge import KnowledgeBase  # noqa: E402
+from index.search.retrieve import SearchConfig  # noqa: E402
 from index.store import NewArticle, Store, content_hash  # noqa: E402
 from index.vectors import factory as vector_backends  # noqa: E402
 

@@ -67,7 +67,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.corpus import DETAILS, EVENTS, SOURCES  # noqa: E402
 from bot.app import build_app  # noqa: E402
-from bot.digests.build import build_digest, stories  # noqa: E402
+from bot.digests.build import build_digest  # noqa: E402
 from bot.digests.delivery import Digests  # noqa: E402
 from bot.digests.matching import KeywordIndex, Matches, match_watches  # noqa: E402
 from bot.domain.digests import Digest  # noqa: E402
@@ -83,13 +83,9 @@ from index.models import (  # noqa: E402
     Span,
     StoredArticle,
 )
-from index.places.gazetteer import (  # noqa: E402
-    Gazetteer,
-    GazetteerFiles,
-    haversine_km,
-    haversine_matrix,
-    load_gazetteer,
-)
+from index.places.gazetteer import Gazetteer, GazetteerFiles, load_gazetteer  # noqa: E402
+from index.places.geo import haversine_km, haversine_matrix  # noqa: E402
+from index.search.stories import stories  # noqa: E402
 from index.store import NewArticle, Store, content_hash  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
@@ -441,7 +437,7 @@ def main() -> None:
                 assert made.id == w.id, "watch ids"
             assert app.chats.watches() == watches
             chats = app.chats.chats_with_watches()
-            digests = Digests(app.chats, store, clock=app.clock)
+            digests = Digests(app.chats, store, None, app.clock)
             print(
                 f"setup: {time.perf_counter() - t:.1f} s (gazetteer, data, store; not timed)",
                 flush=True,

@@ -22,7 +22,8 @@ from index.ingest.sources import FetchPolicy, SourceReader, is_url
 from index.models import Article, IngestFailure, IngestReport
 from index.places.gazetteer import Gazetteer, GazetteerFiles, add_dump, load_gazetteer
 from index.places.resolve import PlaceIndex
-from index.search.knowledge import KnowledgeBase, SearchConfig
+from index.search.knowledge import KnowledgeBase
+from index.search.retrieve import SearchConfig
 from index.store import Store
 from index.vectors import factory as vector_backends
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from index.embeddings import DEFAULT_MODEL
 from index.errors import SitrepError
+from index.vectors.factory import BACKENDS
 
 PROJECT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "default.toml"
 
@@ -122,10 +123,9 @@ class Settings:
             raise SettingsError(
                 f"log_level must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {self.log_level!r}"
             )
-        if self.vector_index not in ("faiss", "numpy"):
-            raise SettingsError(
-                f"vector_index must be 'faiss' or 'numpy', got {self.vector_index!r}"
-            )
+        if self.vector_index not in BACKENDS:
+            known = " or ".join(repr(kind) for kind in sorted(BACKENDS))
+            raise SettingsError(f"vector_index must be {known}, got {self.vector_index!r}")
 
     @property
     def db_path(self) -> Path:

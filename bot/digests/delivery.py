@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from bot.digests.build import build_digest, stories
+from bot.digests.build import build_digest
 from bot.digests.matching import match_watches
 from bot.digests.schedule import is_due
 from bot.domain.digests import Digest
@@ -23,6 +23,7 @@ from bot.storage.chats import ChatStore
 from bot.ticks import Ticks
 from index.clock import Clock
 from index.models import Citation
+from index.search.stories import stories
 from index.store import Store
 
 log = logging.getLogger(__name__)

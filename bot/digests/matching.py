@@ -15,8 +15,9 @@ import numpy as np
 
 from bot.domain.digests import Match
 from bot.domain.watches import Watch
+from index.folding import fold
 from index.models import Citation, PlaceMention
-from index.places.translit import fold
+from index.places.geo import EARTH_KM, haversine, unit_vectors
 
 _PLACE_CHUNK = 512  # places per distance block: bounds memory at 512 x watches floats
 
@@ -89,8 +90,8 @@ def match_watches(watches: Sequence[Watch], passages: Mapping[int, Citation]) ->
     # Within the radius <=> the unit vectors' dot product is at least cos(radius / R): one
     # matrix product per block finds the pairs, and only those get an exact distance.
     reach = np.cos(np.minimum(radius / EARTH_KM, np.pi)) - 1e-12
-    wxyz = _unit(wlat, wlon)
-    pxyz = _unit(plat, plon)
+    wxyz = unit_vectors(wlat, wlon)
+    pxyz = unit_vectors(plat, plon)
     pair_place, pair_watch = [], []
     for start in range(0, len(places), _PLACE_CHUNK):
         dots = pxyz[start : start + _PLACE_CHUNK] @ wxyz.T
@@ -98,7 +99,7 @@ def match_watches(watches: Sequence[Watch], passages: Mapping[int, Citation]) ->
         pair_place.append(rows + start)
         pair_watch.append(cols)
     pp, pw = np.concatenate(pair_place), np.concatenate(pair_watch)
-    pk = _haversine(plat[pp], plon[pp], wlat[pw], wlon[pw])
+    pk = haversine(plat[pp], plon[pp], wlat[pw], wlon[pw])
     inside = pk <= radius[pw]
     pp, pw, pk = pp[inside], pw[inside], pk[inside]
     # Expand (place, watch) pairs to (mention, watch): mentions grouped by place.
@@ -194,24 +195,3 @@ def _keywords_hold(
         hits = vocabulary.passages_with_any(watches[int(watch[rows[0]])].keywords)
         ok[rows] = [int(p) in hits for p in pid[rows]]
     return ok
-
-
-EARTH_KM = 6371.0088
-
-
-def _unit(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Points on the unit sphere, one row per (lat, lon)."""
-    phi, lam = np.radians(lat), np.radians(lon)
-    return np.stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)], axis=1)
-
-
-def _haversine(
-    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
-) -> np.ndarray:
-    """Great-circle km between paired points (the gazetteer's formula, element-wise)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    a = (
-        np.sin((p2 - p1) / 2) ** 2
-        + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
-    )
-    return np.asarray(2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))

@@ -7,12 +7,13 @@ from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
 
-from bot.digests.build import build_digest, stories
+from bot.digests.build import build_digest
 from bot.digests.matching import KeywordIndex, match_watches
 from bot.digests.schedule import is_due, last_due, next_due
 from bot.domain.watches import ChatSettings, Watch
 from bot.render.html import digest_messages
 from index.models import Citation, Passage, Place, PlaceMention, StoredArticle
+from index.search.stories import stories
 
 BAKHMUT = Place(1, "Bakhmut", 48.5953, 38.0003, "UA", "Donetsk", 70000)
 SOLEDAR = Place(2, "Soledar", 48.6833, 38.0833, "UA", "Donetsk", 10000)  # ~11.5 km away
@@ -194,17 +195,3 @@ def test_a_watch_heading_never_ends_a_message() -> None:
     split = digest_messages(digest, limit=second_heading + 5)
     assert [ids for _, ids in split] == [[1], [2]]
     assert split[1][0].startswith("<b>Kramatorsk, 5 km</b>")
-
-
-def test_stories_fold_wire_copies_by_words_or_vectors_never_within_one_article() -> None:
-    wire = "The regional governor said the bridge near Soledar was closed for repairs today."
-    passages = {
-        1: passage(1, wire, SOLEDAR, article=1),
-        2: passage(2, wire.replace("today", "on Monday"), SOLEDAR, article=2),
-        3: passage(3, wire, SOLEDAR, article=1),  # same article as 1: not a copy
-        4: passage(4, "Soledar: a different report entirely, about a school.", SOLEDAR, article=4),
-        5: passage(5, "Soledar: reworded, but the same story as four.", SOLEDAR, article=5),
-    }
-    vectors = {pid: np.eye(8, dtype=np.float32)[pid] for pid in passages}
-    vectors[5] = vectors[4]  # nearly identical meaning
-    assert stories(passages, vectors) == {1: 1, 2: 1, 3: 3, 4: 4, 5: 4}
