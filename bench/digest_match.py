@@ -66,6 +66,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import DETAILS, EVENTS, SOURCES  # noqa: E402
+from bench.gazetteer import gazetteer  # noqa: E402
 from bot.app import build_app  # noqa: E402
 from bot.digests.build import build_digest  # noqa: E402
 from bot.digests.delivery import Digests  # noqa: E402
@@ -83,13 +84,11 @@ from index.models import (  # noqa: E402
     Span,
     StoredArticle,
 )
-from index.places.gazetteer import Gazetteer, GazetteerFiles, load_gazetteer  # noqa: E402
+from index.places.gazetteer import Gazetteer  # noqa: E402
 from index.places.geo import haversine_km, haversine_matrix  # noqa: E402
 from index.search.stories import stories  # noqa: E402
 from index.store import NewArticle, Store, content_hash  # noqa: E402
 
-CACHE = ROOT / "bench" / ".cache"
-SCOPE = ("UA", "RU", "BY", "MD")
 FRONT = (48.6, 38.0)
 FRONT_KM = 150.0
 FRONT_SHARE = 0.7
@@ -98,18 +97,6 @@ DIM = 384
 KEYWORDS = ("drone", "shell", "evacuation", "power", "missile", "aid", "school", "assault")
 TARGET_S = 1.0
 NOW = datetime(2026, 9, 30, 12, 0, tzinfo=UTC)
-
-
-def gazetteer() -> Gazetteer:
-    """The default gazetteer, compiled once into bench/.cache."""
-    return load_gazetteer(
-        GazetteerFiles(
-            cache=CACHE / "gazetteer.bin",
-            extra_dir=CACHE / "gazetteer-extra",
-            overrides=ROOT / "config" / "places.toml",
-            scope=SCOPE,
-        )
-    )
 
 
 class Places:

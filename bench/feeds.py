@@ -63,15 +63,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import SOURCES, paragraph  # noqa: E402
+from bench.gazetteer import gazetteer  # noqa: E402
 from bot.app import build_app  # noqa: E402
 from bot.domain.feeds import PollOutcome  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from index.clock import ManualClock  # noqa: E402
 from index.embeddings import HashEmbedder  # noqa: E402
-from index.places.gazetteer import Gazetteer, GazetteerFiles, load_gazetteer  # noqa: E402
 
-CACHE = ROOT / "bench" / ".cache"
-SCOPE = ("UA", "RU", "BY", "MD")
 WORDS = 150  # per item, over FetchPolicy.summary_words (120): no item page is fetched
 THREADS = 8  # FeedPoller's default workers
 
@@ -277,18 +275,6 @@ def timed(server: LocalFeeds, fn: Callable[[], int]) -> Run:
     after = server.stats()
     after.subtract(before)
     return Run(wall, cpu, after, articles)
-
-
-def gazetteer() -> Gazetteer:
-    """The default gazetteer, compiled once into bench/.cache, loaded afresh on each call."""
-    return load_gazetteer(
-        GazetteerFiles(
-            cache=CACHE / "gazetteer.bin",
-            extra_dir=CACHE / "gazetteer-extra",
-            overrides=ROOT / "config" / "places.toml",
-            scope=SCOPE,
-        )
-    )
 
 
 def baselines(server: LocalFeeds, urls: list[str], repeat: int) -> dict[str, Run]:

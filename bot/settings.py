@@ -15,7 +15,10 @@ from typing import Any
 
 from index.embeddings import DEFAULT_MODEL
 from index.errors import SitrepError
+from index.search.retrieve import SearchConfig
 from index.vectors.factory import BACKENDS
+
+_SEARCH = SearchConfig()
 
 PROJECT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "default.toml"
 
@@ -59,13 +62,14 @@ class Settings:
     log_level: str = "WARNING"
     hf_offline: bool = True
 
-    ask_top_k: int = 5
-    ask_max_k: int = 8
-    ask_threshold: float = 0.33
-    ask_lexical_weight: float = 0.3
-    ask_dense_candidates: int = 50
-    ask_lexical_candidates: int = 50
-    ask_max_question_chars: int = 500
+    # How questions are answered: the defaults live with the search itself.
+    ask_top_k: int = _SEARCH.top_k
+    ask_max_k: int = _SEARCH.max_k
+    ask_threshold: float = _SEARCH.threshold
+    ask_lexical_weight: float = _SEARCH.lexical_weight
+    ask_dense_candidates: int = _SEARCH.dense_candidates
+    ask_lexical_candidates: int = _SEARCH.lexical_candidates
+    ask_max_question_chars: int = _SEARCH.max_question_chars
 
     ingest_batch_passages: int = 256
     ingest_max_document_mb: float = 20.0
