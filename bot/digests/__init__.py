@@ -1,1 +1,1 @@
-"""Watches and digests: the domain, matching, building, scheduling and delivery."""
+"""Watches and digests: the chat-side watch operations, matching, building, scheduling, delivery."""
