@@ -83,13 +83,9 @@ from index.models import (  # noqa: E402
     Span,
     StoredArticle,
 )
-from index.places.gazetteer import (  # noqa: E402
-    Gazetteer,
-    GazetteerFiles,
-    haversine_km,
-    haversine_matrix,
-    load_gazetteer,
-)
+from index.places.cache import GazetteerFiles  # noqa: E402
+from index.places.gazetteer import Gazetteer, load_gazetteer  # noqa: E402
+from index.places.geo import haversine_km, haversine_matrix  # noqa: E402
 from index.store import NewArticle, Store, content_hash  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"

@@ -68,7 +68,8 @@ from bot.domain.feeds import PollOutcome  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from index.clock import ManualClock  # noqa: E402
 from index.embeddings import HashEmbedder  # noqa: E402
-from index.places.gazetteer import Gazetteer, GazetteerFiles, load_gazetteer  # noqa: E402
+from index.places.cache import GazetteerFiles  # noqa: E402
+from index.places.gazetteer import Gazetteer, load_gazetteer  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
 SCOPE = ("UA", "RU", "BY", "MD")
