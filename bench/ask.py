@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 from bench.corpus import articles, questions  # noqa: E402
 from index.clock import SystemClock  # noqa: E402
 from index.embeddings import SentenceTransformerEmbedder  # noqa: E402
+from index.ingest.formats import article_from_record  # noqa: E402
 from index.ingest.passages import split_passages  # noqa: E402
-from index.ingest.sources import article_from_record  # noqa: E402
 from index.models import Article  # noqa: E402
 from index.search.knowledge import KnowledgeBase, SearchConfig  # noqa: E402
 from index.store import NewArticle, Store, content_hash  # noqa: E402
