@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 from bench.corpus import articles, questions  # noqa: E402
 from index.clock import SystemClock  # noqa: E402
 from index.embeddings import SentenceTransformerEmbedder  # noqa: E402
+from index.ingest.formats import article_from_record  # noqa: E402
 from index.ingest.passages import split_passages  # noqa: E402
-from index.ingest.sources import article_from_record  # noqa: E402
 from index.models import Article  # noqa: E402
 from index.search.knowledge import KnowledgeBase  # noqa: E402
 from index.search.retrieve import SearchConfig  # noqa: E402
@@ -96,7 +96,7 @@ def run_one(size: int, n_questions: int) -> dict[str, float]:
             clock=SystemClock(),
         )
         t = time.perf_counter()
-        _ = kb.index  # rebuilt from the vectors stored in SQLite
+        _ = kb.vectors.index  # rebuilt from the vectors stored in SQLite
         rebuild_s = time.perf_counter() - t
         qs = questions(n_questions + 20)
         for q in qs[:20]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index.places.gazetteer import Gazetteer, GazetteerFiles, load_gazetteer
+from index.places.cache import GazetteerFiles
+from index.places.gazetteer import Gazetteer, load_gazetteer
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache"

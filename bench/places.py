@@ -32,7 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.corpus import articles  # noqa: E402
 from index.ingest.passages import split_passages  # noqa: E402
-from index.places.gazetteer import Gazetteer, GazetteerFiles, load_gazetteer  # noqa: E402
+from index.places.cache import GazetteerFiles  # noqa: E402
+from index.places.gazetteer import Gazetteer, load_gazetteer  # noqa: E402
 from index.places.geo import haversine_km  # noqa: E402
 from index.places.geoparse import find_places  # noqa: E402
 

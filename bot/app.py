@@ -18,9 +18,11 @@ from bot.storage.chats import ChatStore
 from index.clock import Clock, SystemClock
 from index.embeddings import Embedder, SentenceTransformerEmbedder
 from index.errors import QueryError
-from index.ingest.sources import FetchPolicy, SourceReader, is_url
+from index.ingest.sources import SourceReader
+from index.ingest.web import FetchPolicy, is_url
 from index.models import Article, IngestFailure, IngestReport
-from index.places.gazetteer import Gazetteer, GazetteerFiles, add_dump, load_gazetteer
+from index.places.cache import GazetteerFiles, add_dump
+from index.places.gazetteer import Gazetteer, load_gazetteer
 from index.places.resolve import PlaceIndex
 from index.search.knowledge import KnowledgeBase
 from index.search.retrieve import SearchConfig

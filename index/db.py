@@ -8,6 +8,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence, Sized
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,19 @@ def connect(path: Path) -> sqlite3.Connection:
     except (OSError, sqlite3.Error) as exc:
         raise StoreError(f"cannot open the database {path}: {exc}") from exc
     return db
+
+
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def to_db_time(value: datetime | None) -> str | None:
+    """A timezone-aware datetime as the sortable UTC text the store keeps."""
+    return value.astimezone(UTC).strftime(_TIME_FORMAT) if value else None
+
+
+def from_db_time(value: str | None) -> datetime | None:
+    """The inverse of :func:`to_db_time`."""
+    return datetime.strptime(value, _TIME_FORMAT).replace(tzinfo=UTC) if value else None
 
 
 def marks(values: Sized) -> str:

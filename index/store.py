@@ -9,20 +9,18 @@ import sqlite3
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from index.db import Database, marks
-from index.db import connect as connect  # bot/storage/chats.py opens its tables with it
+from index.db import Database, from_db_time, marks, to_db_time
 from index.errors import StoreError
 from index.models import Article, Passage, Place, PlaceMention, Span, StoredArticle
 
 log = logging.getLogger(__name__)
 
-_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 # The knowledge schema's version in the ``meta`` table (see :meth:`Database.migrate`).
 _SCHEMA_KEY = "knowledge_schema"
 
@@ -91,16 +89,6 @@ _MIGRATIONS: tuple[str, ...] = (
     CREATE VIRTUAL TABLE passages_vocab USING fts5vocab (passages_fts, 'row');
     """,
 )
-
-
-def to_db_time(value: datetime | None) -> str | None:
-    """A timezone-aware datetime as the sortable UTC text the store keeps."""
-    return value.astimezone(UTC).strftime(_TIME_FORMAT) if value else None
-
-
-def from_db_time(value: str | None) -> datetime | None:
-    """The inverse of :func:`to_db_time`."""
-    return datetime.strptime(value, _TIME_FORMAT).replace(tzinfo=UTC) if value else None
 
 
 def content_hash(text: str) -> str:

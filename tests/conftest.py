@@ -19,7 +19,8 @@ from bot.emulator.server import BotApiEmulator
 from bot.settings import Settings
 from index.clock import ManualClock
 from index.embeddings import HashEmbedder, SentenceTransformerEmbedder
-from index.places.gazetteer import Gazetteer, GazetteerFiles, load_gazetteer
+from index.places.cache import GazetteerFiles
+from index.places.gazetteer import Gazetteer, load_gazetteer
 
 PROJECT = Path(__file__).resolve().parent.parent
 SAMPLE = PROJECT / "bot" / "sample" / "corpus.jsonl"

@@ -10,8 +10,7 @@ from pathlib import Path
 
 from bot.domain.feeds import Feed
 from bot.domain.watches import ChatSettings, Watch
-from index.db import Database, marks
-from index.store import from_db_time, to_db_time
+from index.db import Database, from_db_time, marks, to_db_time
 
 # Versions of the bot's tables, kept under the `bot_schema` key of the meta table: the bot and
 # the knowledge store share one SQLite file but migrate independently, in any order.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 
-from index.folding import fold as fold  # bot/digests/build.py imports it here
+from index.folding import fold
 
 # Three romanisations of Cyrillic, so a name written in any of them meets its original.
 # Ukrainian national system (2010), as used by Ukraine's own maps and most English news.

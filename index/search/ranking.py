@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from index.folding import fold_letters
-from index.search.stories import shingles as shingles  # bot/digests/build.py imports it here
 
 # Function words and the words people wrap a question in; they carry no topic.
 _STOPWORDS = frozenset(

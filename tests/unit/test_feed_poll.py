@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from index.errors import SourceError
-from index.ingest.sources import FeedPoll, FetchPolicy, SourceReader
+from index.ingest.sources import FeedPoll, SourceReader
+from index.ingest.web import FetchPolicy
 from index.models import Article, IngestFailure
 
 FEED_URL = "https://news.example/feed.xml"

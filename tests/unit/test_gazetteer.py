@@ -7,14 +7,9 @@ from pathlib import Path
 import pytest
 
 from index.errors import SourceError
-from index.places.gazetteer import (
-    Gazetteer,
-    GazetteerFiles,
-    add_dump,
-    compile_gazetteer,
-    read_geonames_dump,
-    read_overrides,
-)
+from index.places.cache import GazetteerFiles, add_dump, compile_gazetteer
+from index.places.gazetteer import Gazetteer
+from index.places.geonames import read_geonames_dump, read_overrides
 
 PLACES_TOML = """
 [[alias]]

@@ -10,7 +10,8 @@ import numpy as np
 from index.clock import ManualClock
 from index.embeddings import HashEmbedder
 from index.models import Article
-from index.search.knowledge import KnowledgeBase, SearchConfig
+from index.search.knowledge import KnowledgeBase
+from index.search.retrieve import SearchConfig
 from index.store import Store
 from index.vectors.factory import Backend
 from index.vectors.numpy_index import NumpyIndex

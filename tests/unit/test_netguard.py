@@ -10,7 +10,8 @@ import pytest
 
 from index.errors import SourceError
 from index.ingest.netguard import check_public_url
-from index.ingest.sources import FetchPolicy, SourceReader
+from index.ingest.sources import SourceReader
+from index.ingest.web import FetchPolicy
 from index.models import Article, IngestFailure
 
 # Real public addresses: the documentation ranges (192.0.2/24, 2001:db8::/32) are not global.

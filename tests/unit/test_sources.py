@@ -12,8 +12,7 @@ import pytest
 
 from index.dates import parse_since
 from index.errors import QueryError, SourceError
-from index.ingest.sources import (
-    SourceReader,
+from index.ingest.formats import (
     article_from_record,
     decode_text,
     html_article,
@@ -21,6 +20,7 @@ from index.ingest.sources import (
     parse_jsonl,
     text_article,
 )
+from index.ingest.sources import SourceReader
 from index.models import Article, IngestFailure
 
 # -- JSONL ---------------------------------------------------------------------------------

@@ -1,0 +1,213 @@
+"""Document formats read into articles: JSONL, text and Markdown, HTML, RSS/Atom; text decoding."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from time import struct_time
+from typing import Any
+from urllib.parse import urlsplit
+
+from index.dates import parse_time
+from index.errors import SourceError
+from index.ingest.web import is_url
+from index.models import Article, IngestFailure
+
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+FEED_SUFFIXES = frozenset({".rss", ".atom", ".xml"})
+KNOWN_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | FEED_SUFFIXES
+
+_FEED_SNIFF = re.compile(rb"<(rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
+_HTML_SNIFF = re.compile(rb"<(!doctype html|html|head|body|p|div)[\s>]", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?…](\s|$)")
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+
+
+def sniff_format(data: bytes) -> str:
+    """The suffix a file of unknown type reads as, from its first bytes."""
+    head = data[:2048].lstrip()
+    if head.startswith(b"{"):
+        return ".jsonl"
+    if _FEED_SNIFF.search(head) and not _HTML_SNIFF.search(head[:512]):
+        return ".xml"
+    if _HTML_SNIFF.search(head):
+        return ".html"
+    return ".txt"
+
+
+def web_format(body: bytes, content_type: str) -> str:
+    """The suffix a downloaded body reads as (a feed, text or HTML), from its content type and
+    first bytes; SourceError for media and archives."""
+    kind = content_type.split(";")[0].strip().lower()
+    if (
+        "rss" in kind
+        or "atom" in kind
+        or (kind.endswith("xml") and _FEED_SNIFF.search(body[:2048]))
+    ):
+        return ".xml"
+    if kind in ("text/plain", "text/markdown"):
+        return ".txt"
+    if kind.startswith(("image/", "audio/", "video/", "font/")) or kind in (
+        "application/pdf",
+        "application/zip",
+        "application/octet-stream",
+    ):
+        raise SourceError(f"not a web page or feed ({kind})")
+    if _FEED_SNIFF.search(body[:2048]) and not _HTML_SNIFF.search(body[:512]):
+        return ".xml"
+    return ".html"
+
+
+def decode_text(data: bytes) -> str:
+    """Bytes as text; SourceError for binary data."""
+    if b"\x00" in data[:8192]:
+        raise SourceError("binary file, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1251")  # the commonest legacy encoding of the region's sites
+    except UnicodeDecodeError as exc:
+        raise SourceError("binary file, not text (not UTF-8)") from exc
+    controls = sum(1 for c in text[:4096] if ord(c) < 32 and c not in "\r\n\t\f")
+    if controls > 4:
+        raise SourceError("binary file, not text")
+    return text
+
+
+def read_feed(data: bytes, url: str) -> tuple[str | None, list[Any]]:
+    """An RSS/Atom feed's title (else the host's name) and entries; SourceError if it has none."""
+    import feedparser
+
+    parsed: Any = feedparser.parse(data)
+    entries = parsed.get("entries") or []
+    if not entries:
+        why = parsed.get("bozo_exception")
+        raise SourceError(f"not a readable RSS/Atom feed{f': {why}' if why else ''}")
+    title = (parsed.get("feed") or {}).get("title") or urlsplit(url).hostname
+    return title, list(entries)
+
+
+def entry_text(entry: Any) -> tuple[str, datetime | None]:
+    """A feed entry's text (its content, else its summary, as plain text) and its date."""
+    contents = entry.get("content") or []
+    raw = contents[0].get("value", "") if contents else entry.get("summary", "")
+    text = html_to_text(raw) if raw else ""
+    return text, _struct_time(entry.get("published_parsed") or entry.get("updated_parsed"))
+
+
+def _struct_time(value: struct_time | None) -> datetime | None:
+    if value is None:
+        return None
+    return datetime(*value[:6], tzinfo=UTC)
+
+
+def parse_jsonl(text: str, where: str) -> Iterator[Article | IngestFailure]:
+    """One article per non-blank line: ``{"url", "title", "published", "source", "text"}``."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        at = f"{where} line {number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield IngestFailure(at, f"invalid JSON: {exc.msg} at column {exc.colno}")
+            continue
+        try:
+            yield article_from_record(record)
+        except SourceError as exc:
+            yield IngestFailure(at, str(exc))
+
+
+def article_from_record(record: object) -> Article:
+    """Validate one JSONL record; only ``text`` is required."""
+    if not isinstance(record, dict):
+        raise SourceError('expected a JSON object with a "text" field')
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise SourceError('missing or empty "text"')
+    fields = {}
+    for key in ("url", "title", "source", "language"):
+        value = record.get(key)
+        if value is not None and not isinstance(value, str):
+            raise SourceError(f'"{key}" must be a string or null')
+        fields[key] = value.strip() or None if isinstance(value, str) else None
+    return Article(text=text, published=parse_time(record.get("published")), **fields)
+
+
+def text_article(text: str, url: str, fallback_title: str | None) -> Article:
+    """A plain-text or Markdown document; its first short line is its title."""
+    if not text.strip():
+        raise SourceError("empty file")
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    title = _MD_HEADING.sub("", first) if len(first.split()) <= 20 else fallback_title
+    return Article(text=text, url=url, title=title or fallback_title)
+
+
+def html_to_text(fragment: str) -> str:
+    """Visible text of an HTML fragment (a feed item's content), paragraphs on their own lines."""
+    import lxml.html
+
+    if "<" not in fragment:
+        return fragment.strip()
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except Exception:  # lxml raises several unrelated types on garbage
+        return re.sub(r"<[^>]*>", " ", fragment).strip()
+    for br in root.iter("br"):
+        br.tail = "\n" + (br.tail or "")
+    for block in root.iter("p", "div", "li", "h1", "h2", "h3", "h4", "blockquote"):
+        block.tail = "\n\n" + (block.tail or "")
+    lines = (" ".join(line.split()) for line in root.text_content().splitlines())
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def html_article(data: bytes, url: str) -> Article:
+    """The main text of a web page, boilerplate dropped, with its title and date."""
+    import trafilatura
+
+    if b"\x00" in data[:8192]:
+        raise SourceError("binary file, not HTML")
+    try:
+        doc = trafilatura.bare_extraction(
+            data,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=False,
+            # The page's own date, to the second with its offset; no guessing from a footer.
+            date_extraction_params={
+                "extensive_search": False,
+                "original_date": True,
+                "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+            },
+        )
+    except Exception as exc:  # trafilatura and lxml raise many types on broken markup
+        raise SourceError(f"cannot parse the HTML: {exc}") from exc
+    text = getattr(doc, "text", None) if doc is not None else None
+    if not text or not text.strip():
+        raise SourceError("no article text found in the page")
+    if len(text.split()) < 20 and not _SENTENCE_END.search(text):
+        raise SourceError("no article text found in the page (only menus or links)")
+    published = None
+    if getattr(doc, "date", None):
+        try:
+            published = parse_time(doc.date)
+        except SourceError:
+            published = None
+    source = getattr(doc, "sitename", None) or getattr(doc, "hostname", None)
+    if not source and is_url(url):
+        source = urlsplit(url).hostname
+    return Article(
+        text=text.strip(),
+        url=url,
+        title=getattr(doc, "title", None),
+        published=published,
+        source=source,
+        language=getattr(doc, "language", None),
+    )

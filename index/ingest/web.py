@@ -1,0 +1,110 @@
+"""Fetching web pages within a fetch policy: size and time limits, redirects, the address guard."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpx
+
+from index.errors import SourceError
+from index.ingest.netguard import Resolver, check_public_url
+
+# Redirects followed by hand when every hop must be checked; otherwise httpx's own limit holds.
+MAX_REDIRECTS = 5
+
+
+def is_url(target: str) -> bool:
+    """Whether ``target`` is an http(s) URL rather than a path."""
+    return urlsplit(target).scheme in ("http", "https")
+
+
+@dataclass(frozen=True, slots=True)
+class FetchPolicy:
+    """Limits on what is read: size, time, and how Sitrep introduces itself to servers."""
+
+    max_bytes: int = 20 * 1024 * 1024
+    timeout: float = 20.0
+    user_agent: str = "Sitrep/0.1 (situation-monitoring bot)"
+    # A feed item shorter than this is a summary: fetch the item's page for the full text.
+    summary_words: int = 120
+    # URLs from chat users: refuse hosts off the public internet, at every redirect hop too,
+    # so a user cannot make the bot read its own machine, network or cloud metadata service.
+    public_only: bool = False
+
+    def check_size(self, size: int) -> None:
+        """SourceError if ``size`` bytes are over the limit."""
+        if size > self.max_bytes:
+            raise SourceError(
+                f"too large: {size / 1e6:.1f} MB, over the {self.max_bytes / 1e6:.0f} MB limit"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    """A response read whole: its status, body and headers."""
+
+    status: int
+    body: bytes
+    headers: httpx.Headers
+
+
+def download(
+    client: httpx.Client,
+    url: str,
+    policy: FetchPolicy,
+    resolve: Resolver | None = None,
+    conditions: Mapping[str, str] | None = None,
+) -> Download:
+    """GET within the limits; with ``public_only``, each hop is checked before it is made.
+
+    ``conditions`` are the headers of a conditional GET; ``resolve`` looks host names up for
+    the guard (default getaddrinfo). Raises SourceError for anything that is not a response.
+    """
+    headers = {**(conditions or {}), "User-Agent": policy.user_agent}
+    guard = policy.public_only
+    try:
+        for hop in range(MAX_REDIRECTS + 1):
+            if guard:
+                _check_public(url, resolve, redirected=hop > 0)
+            with client.stream(
+                "GET",
+                url,
+                headers=headers,
+                timeout=policy.timeout,
+                follow_redirects=not guard,
+            ) as response:
+                # Set only when httpx did not follow: the next hop, to be checked first.
+                if response.next_request is not None:
+                    url = str(response.next_request.url)
+                    continue
+                return _receive(response, policy)
+        raise SourceError(f"too many redirects (more than {MAX_REDIRECTS})")
+    except httpx.TimeoutException as exc:
+        raise SourceError(f"timed out after {policy.timeout:g} s") from exc
+    except httpx.ConnectError as exc:
+        raise SourceError(f"cannot connect: {exc}") from exc
+    except httpx.HTTPError as exc:
+        raise SourceError(f"download failed: {exc}") from exc
+
+
+def _check_public(url: str, resolve: Resolver | None, redirected: bool) -> None:
+    try:
+        check_public_url(url, resolve)
+    except SourceError as exc:
+        if redirected:
+            raise SourceError(f"{exc} (the server redirected to {url})") from exc
+        raise
+
+
+def _receive(response: httpx.Response, policy: FetchPolicy) -> Download:
+    if response.status_code >= 400:
+        raise SourceError(f"HTTP {response.status_code} {response.reason_phrase}")
+    policy.check_size(int(response.headers.get("content-length") or 0))
+    chunks, total = [], 0
+    for chunk in response.iter_bytes():
+        total += len(chunk)
+        policy.check_size(total)
+        chunks.append(chunk)
+    return Download(response.status_code, b"".join(chunks), response.headers)
