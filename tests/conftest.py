@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -130,7 +129,9 @@ def http_server() -> Iterator[LocalServer]:
                 self.send_error(404)
                 return
             if route.delay:
-                time.sleep(route.delay)
+                # A late answer. Waiting on an event, not time.sleep: under libfaketime
+                # (the wall-clock checks) time.sleep fails with EINVAL.
+                threading.Event().wait(route.delay)
             self.send_response(route.status)
             self.send_header("Content-Type", route.content_type)
             self.send_header("Content-Length", str(len(route.body)))
