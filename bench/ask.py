@@ -36,7 +36,8 @@ from index.ingest.passages import split_passages  # noqa: E402
 from index.models import Article  # noqa: E402
 from index.search.knowledge import KnowledgeBase  # noqa: E402
 from index.search.retrieve import SearchConfig  # noqa: E402
-from index.store import NewArticle, Store, content_hash  # noqa: E402
+from index.store import Store  # noqa: E402
+from index.store.writes import NewArticle, content_hash  # noqa: E402
 from index.vectors import factory as vector_backends  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"

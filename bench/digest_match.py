@@ -87,7 +87,8 @@ from index.models import (  # noqa: E402
 from index.places.gazetteer import Gazetteer  # noqa: E402
 from index.places.geo import haversine_km, haversine_matrix  # noqa: E402
 from index.search.stories import stories  # noqa: E402
-from index.store import NewArticle, Store, content_hash  # noqa: E402
+from index.store import Store  # noqa: E402
+from index.store.writes import NewArticle, content_hash  # noqa: E402
 
 FRONT = (48.6, 38.0)
 FRONT_KM = 150.0

@@ -10,7 +10,8 @@ from index.clock import Clock
 from index.ingest.passages import split_passages
 from index.models import Article, IngestFailure, IngestReport, PlaceMention, Span
 from index.places.resolve import PlaceIndex
-from index.store import NewArticle, Store, content_hash
+from index.store import Store
+from index.store.writes import NewArticle, content_hash
 from index.vectors.passages import PassageVectors
 
 

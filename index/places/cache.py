@@ -17,10 +17,8 @@ from index.folding import fold
 from index.places.geonames import (
     ADMIN1_FILE,
     PlaceRecord,
-    data_lines,
     default_cities_file,
-    looks_like_a_dump,
-    parse_geonames_row,
+    dump_rows,
     read_admin1,
     read_cities_json,
     read_geonames_dump,
@@ -249,29 +247,11 @@ def add_dump(files: GazetteerFiles, dump: Path) -> int:
     Every row is checked before anything is written.
     """
     scope = set(files.scope)
-    rows: list[str] = []
-    first = True
-    try:
-        with dump.open(encoding="utf-8") as fh:
-            for number, line in data_lines(fh):
-                if first and not looks_like_a_dump(line):
-                    raise SourceError(
-                        f"{dump} is not a GeoNames dump (line {number}: expected 19 "
-                        "tab-separated columns starting with a numeric geonameid)"
-                    )
-                first = False
-                try:
-                    record = parse_geonames_row(line)
-                except ValueError as exc:
-                    raise SourceError(f"{dump} line {number}: {exc}") from exc
-                if record is not None and (
-                    record.country in scope or record.population >= OUT_OF_SCOPE_MIN_POPULATION
-                ):
-                    rows.append(line if line.endswith("\n") else line + "\n")
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"{dump} is not UTF-8 text: {exc}") from exc
-    except OSError as exc:
-        raise SourceError(f"cannot read {dump}: {exc.strerror or exc}") from exc
+    rows = [
+        line if line.endswith("\n") else line + "\n"
+        for line, record in dump_rows(dump)
+        if record.country in scope or record.population >= OUT_OF_SCOPE_MIN_POPULATION
+    ]
     if not rows:
         raise SourceError(f"{dump} holds no populated places in scope ({', '.join(scope)})")
     files.extra_dir.mkdir(parents=True, exist_ok=True)

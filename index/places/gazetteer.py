@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,12 @@ from index.places.geo import haversine_matrix
 from index.places.translit import has_cyrillic, skeleton, stem
 
 _ADJECTIVE_ENDINGS = frozenset({"i", "oi", "oho", "ohi", "omu"})
+# Match kinds that spell one of the place's names, inflections and guesses aside.
+STRONG_MATCHES = frozenset({"exact", "alternate", "transliteration"})
+# A common word ("Moscow" is one in English) still names a place this large.
+_COMMON_WORD_PLACE_POPULATION = 50_000
+# Surfaces each memo keeps (the least recently used go first).
+_MEMO_SIZE = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +31,11 @@ class Candidate:
     place: Place
     match: str  # exact | alternate | transliteration | inflection | fuzzy
     distance: int = 0  # edit distance of a fuzzy match
+
+    @property
+    def big(self) -> bool:
+        """A match by name, not a guess, of a place a common word still names."""
+        return self.match != "fuzzy" and self.place.population >= _COMMON_WORD_PLACE_POPULATION
 
 
 class Gazetteer:
@@ -48,9 +60,12 @@ class Gazetteer:
         self.blocked: frozenset[str] = frozenset(data["blocked"])
         self.common: frozenset[str] = frozenset(data["common"])
         self.stop: frozenset[str] = frozenset(data["stop"])
-        self._cache: dict[tuple[str, bool], list[Candidate]] = {}
         self._points: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        self.memo: dict[str, list[Candidate]] = {}  # the geoparser's per-word decisions
+        # The memos belong to this gazetteer alone. Ingest and /ask threads geoparse at the
+        # same time: lru_cache keeps its table coherent under concurrent calls (at worst a
+        # value is computed twice), and every value is a pure function of the surface.
+        self._lookups = functools.lru_cache(maxsize=_MEMO_SIZE)(self._lookup)
+        self._words = functools.lru_cache(maxsize=_MEMO_SIZE)(self._word)
 
     def __len__(self) -> int:
         return len(self.places)
@@ -86,12 +101,23 @@ class Gazetteer:
 
     def lookup(self, surface: str, fuzzy: bool = True) -> list[Candidate]:
         """Every place ``surface`` may name, best match kind first per place (memoised)."""
-        hit = self._cache.get((surface, fuzzy))
-        if hit is None:
-            if len(self._cache) > 50_000:
-                self._cache.clear()
-            hit = self._cache[(surface, fuzzy)] = self._lookup(surface, fuzzy)
-        return hit
+        return self._lookups(surface, fuzzy)
+
+    def word(self, surface: str) -> list[Candidate]:
+        """The places one word of running text may name (memoised): a frequent word
+        ("Roy") names only large places, an uncapitalised one only a place spelt like it."""
+        return self._words(surface)
+
+    def _word(self, surface: str) -> list[Candidate]:
+        if len(surface) < 3:
+            return []
+        lower = not surface[0].isupper()
+        found = self.lookup(surface, fuzzy=not lower)
+        if found and fold(surface) in self.common:
+            found = [c for c in found if c.big]
+        if lower:  # an uncapitalised word must be spelt like the place
+            found = [c for c in found if c.match in STRONG_MATCHES] if len(surface) >= 4 else []
+        return found
 
     def _lookup(self, surface: str, fuzzy: bool) -> list[Candidate]:
         key = fold(surface)

@@ -64,26 +64,48 @@ def parse_geonames_row(line: str) -> PlaceRecord | None:
     )
 
 
-def data_lines(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
+def _data_lines(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
     """(line number, line) of the rows of a GeoNames file, without blank lines and comments."""
     for number, line in enumerate(lines, start=1):
         if line.strip() and not line.startswith("#"):
             yield number, line
 
 
+def dump_rows(path: Path) -> Iterator[tuple[str, PlaceRecord]]:
+    """(row, place) for each populated place (feature class P) of a GeoNames dump
+    (``UA.txt``, tab-separated), as the rows come.
+
+    Raises SourceError when the file cannot be read, is not UTF-8 text, does not start like a
+    dump, or on the first line that is not in the GeoNames format.
+    """
+    try:
+        with path.open(encoding="utf-8", errors="strict") as fh:
+            first = True
+            for number, line in _data_lines(fh):
+                if first and not looks_like_a_dump(line):
+                    raise SourceError(
+                        f"{path} is not a GeoNames dump (line {number}: expected 19 "
+                        "tab-separated columns starting with a numeric geonameid)"
+                    )
+                first = False
+                try:
+                    record = parse_geonames_row(line)
+                except ValueError as exc:
+                    raise SourceError(f"{path} line {number}: {exc}") from exc
+                if record is not None:
+                    yield line, record
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{path} is not UTF-8 text: {exc}") from exc
+    except OSError as exc:
+        raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
 def read_geonames_dump(path: Path) -> Iterator[PlaceRecord]:
     """Populated places (feature class P) from a GeoNames dump (``UA.txt``, tab-separated).
 
-    Raises SourceError on the first line that is not in the GeoNames format.
+    Raises SourceError as :func:`dump_rows` does.
     """
-    with path.open(encoding="utf-8", errors="strict") as fh:
-        for number, line in data_lines(fh):
-            try:
-                record = parse_geonames_row(line)
-            except ValueError as exc:
-                raise SourceError(f"{path} line {number}: {exc}") from exc
-            if record is not None:
-                yield record
+    return (record for _, record in dump_rows(path))
 
 
 def read_admin1(path: Path = ADMIN1_FILE) -> dict[str, str]:

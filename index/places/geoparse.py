@@ -9,42 +9,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.folding import fold
 from index.models import Place
 from index.places.gazetteer import Candidate, Gazetteer
 from index.places.geo import haversine_km, haversine_matrix
-from index.places.translit import has_cyrillic, skeleton
+from index.places.spans import NameSpan, spans
+from index.places.translit import skeleton
 
-_WORD = re.compile(r"[^\W\d_]+(?:['’ʼ\-][^\W\d_]+)*")
-# Words that start with a capital letter (Latin or Cyrillic), found by the regex engine
-# rather than word by word in Python: running text is mostly lower-case.
-_UPPER = "".join(chr(i) for i in range(0x41, 0x530) if chr(i).isupper())
-_CAPITALISED = re.compile(rf"\b[{_UPPER}][^\W\d_]*(?:['’ʼ\-][^\W\d_]+)*")
-_LOWER_COMPOUND = re.compile(r"(?<![^\W\d_])[^\W\d_A-ZА-ЯЁЄІЇҐ]+(?:-[^\W\d_]+)+")
-_PART = re.compile(r"[^\W\d_]+(?:['’ʼ][^\W\d_]+)*")
-_OPEN_QUOTES = frozenset("‘“«\"'")
-_CLOSE_QUOTES = frozenset("’”»\"'")
-_REGION_BEFORE = re.compile(
-    r"\b(?:(?:province|region|oblast|governorate|capital)\s+of|neighbou?ring)\s+$",
-    re.IGNORECASE,
-)
-_REGION_PAIR = re.compile(
-    r"\s*(?:,|and|or|та|і|и)\s+[^\W\d_][\w'’ʼ\-]*\s+"
-    r"(?:regions|oblasts|provinces|областей|областях|областями|областями)\b",
-    re.IGNORECASE,
-)
-_POSSESSIVE = re.compile(r"['’ʼ]s$")
-_JOIN = re.compile(r"^[ \t]{1,2}$")
-# Words after a name that make it something other than a town: a region, a river, a body.
-_NOT_A_TOWN_AFTER = frozenset(
-    """
-    region regions oblast oblasts province provinces district districts raion rayon krai
-    republic governorate county river rivers lake sea reservoir canal bay basin area areas
-    regional governor governor's
-    область області области район районі районе районе край республика республіка
-    річка річки река реки реке
-    """.split()
-)
 _CONTEXT_RANGE_KM = 60.0
 _CORPUS_RANGE_KM = 150.0
 _BROAD_RANGE_KM = 400.0
@@ -55,7 +25,6 @@ _BROAD_WEIGHT = 1.5
 # A village this small, this far from every other place the text is sure of, is doubted.
 _STRAY_POPULATION = 5_000
 _STRAY_KM = 75.0
-_CITY_BEFORE = re.compile(r"\b(?:city|town|village|centre|center)\s+of\s+$", re.IGNORECASE)
 # How much each kind of match is worth before context; and the cap it puts on confidence.
 _KIND_SCORE = {
     "exact": 1.5, "alternate": 0.8, "transliteration": 0.6, "inflection": 0.3, "fuzzy": 0.0
@@ -64,13 +33,8 @@ _KIND_CONFIDENCE = {
     "exact": 1.0, "alternate": 0.97, "transliteration": 0.93, "inflection": 0.85, "fuzzy": 0.8
 }  # fmt: skip
 _UKRAINIAN = re.compile(r"[іїєґІЇЄҐ]")
-_STRONG = frozenset({"exact", "alternate", "transliteration"})
 # Abroad, only the exact name of a large city is taken at its word ("Paris", not "Hanna").
 _FOREIGN_SURE_POPULATION = 100_000
-# A lower-case word in running text names only a city this large ("kyiv-controlled").
-_BIG_CITY = 500_000
-# A common word ("Moscow" is one in English) still names a place this large.
-_COMMON_WORD_PLACE_POPULATION = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,202 +53,12 @@ class Mention:
 
 
 @dataclass(frozen=True, slots=True)
-class _Span:
-    surface: str
-    start: int
-    end: int
-    candidates: tuple[Candidate, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class ContextPoint:
     """A place the surroundings of a text make likely (e.g. much reported in the corpus)."""
 
     lat: float
     lon: float
     weight: float = 1.0
-
-
-def _is_common(word: str, gazetteer: Gazetteer) -> bool:
-    return fold(word) in gazetteer.common
-
-
-def _strip_possessive(text: str, start: int, end: int) -> int:
-    if text[end - 1] not in "sS":
-        return end
-    m = _POSSESSIVE.search(text, start, end)
-    return m.start() if m else end
-
-
-def spans(
-    text: str, gazetteer: Gazetteer, lowercase: bool = False
-) -> tuple[list[_Span], list[_Span]]:
-    """Candidate place names in ``text`` with the places each may mean (no choice yet), and
-    the names used as regions ("the Kharkiv region"), which help to choose.
-
-    Runs of capitalised words are read as one name: "Chasiv Yar" is a place, while inside
-    "Seversky Donets", "Vladimir Putin" or "Kyiv Independent" no single word counts (very
-    common words at either end, "Near", "The", are trimmed first). A name followed by
-    "region", "river" and the like, or by "and Donetsk regions", is a region, not a town.
-    Frequent words ("Roy") name only large places; a lower-case word only a large city
-    spelt exactly ("kyiv-controlled"). With ``lowercase`` (questions typed in a hurry)
-    uncapitalised words are read like capitalised ones.
-    """
-    runs: list[list[re.Match[str]]] = []
-    out: list[_Span] = []
-    regions: list[_Span] = []
-
-    def emit(surface: str, start: int, end: int, found: Sequence[Candidate]) -> None:
-        if not found or _quoted_or_definite(text, start, end):
-            return
-        span = _Span(surface, start, end, tuple(found))
-        (regions if _region_use(text, start, end) else out).append(span)
-
-    if lowercase:
-        tokens = list(_WORD.finditer(text))
-    else:
-        tokens = list(_CAPITALISED.finditer(text))
-        for tok in _LOWER_COMPOUND.finditer(text):  # "kyiv-controlled", "moscow-backed"
-            for part in _parts(tok):
-                emit(part.group(), part.start(), part.end(), _big_city(part.group(), gazetteer))
-    prev_end = -10
-    for tok in tokens:
-        start = tok.start()
-        if start - prev_end in (1, 2) and not text[prev_end:start].strip(" \t"):
-            runs[-1].append(tok)
-        else:
-            runs.append([tok])
-        prev_end = tok.end()
-    for run in runs:
-        trimmed = False
-        while len(run) > 1 and _is_lead(run, gazetteer):
-            run, trimmed = run[1:], True
-        if len(run) == 1:
-            tok = run[0]
-            end = _strip_possessive(text, tok.start(), tok.end())
-            found = _single(text[tok.start() : end], gazetteer)
-            if trimmed:  # "Sergei Sobyanin": a guess after a capitalised word is a name
-                found = [c for c in found if c.match != "fuzzy"]
-            if found or "-" not in tok.group():
-                emit(text[tok.start() : end], tok.start(), end, found)
-                continue
-            for part in _parts(tok):  # "Bajmut-Lisichank highway"
-                emit(part.group(), part.start(), part.end(), _single(part.group(), gazetteer))
-            continue
-        if len(run) == 2 and _same_place_twice(run, gazetteer):
-            for tok in run:  # "Toretsk Dzerzhinsk": a town and its old name
-                emit(tok.group(), tok.start(), tok.end(), _single(tok.group(), gazetteer))
-            continue
-        i = 0
-        while i < len(run):
-            for width in range(min(4, len(run) - i), 1, -1):
-                start = run[i].start()
-                end = _strip_possessive(text, start, run[i + width - 1].end())
-                found = gazetteer.lookup(text[start:end], fuzzy=False)
-                if found:
-                    emit(text[start:end], start, end, found)
-                    i += width
-                    break
-            else:
-                tok = run[i]
-                nxt = run[i + 1] if i + 1 < len(run) else None
-                if lowercase:  # a typed question: every word on its own
-                    emit(tok.group(), tok.start(), tok.end(), _single(tok.group(), gazetteer))
-                elif nxt is not None and fold(nxt.group()) in _NOT_A_TOWN_AFTER:
-                    found = _single(tok.group(), gazetteer)
-                    if found:  # "Kharkiv Oblast", "Dnipro River"
-                        regions.append(_Span(tok.group(), tok.start(), tok.end(), tuple(found)))
-                i += 1
-    return out, regions
-
-
-def _same_place_twice(run: list[re.Match[str]], gazetteer: Gazetteer) -> bool:
-    """Two adjacent names that both name (nearly) the same place, written two ways."""
-    if gazetteer.lookup(f"{run[0].group()} {run[1].group()}", fuzzy=False):
-        return False
-    a, b = ([c.place for c in _single(t.group(), gazetteer) if c.match in _STRONG] for t in run)
-    if not a or not b:
-        return False
-    if {p.geonameid for p in a} & {q.geonameid for q in b}:
-        return True
-    return any(haversine_km(p.lat, p.lon, q.lat, q.lon) < 30 for p in a[:8] for q in b[:8])
-
-
-def _single(surface: str, gazetteer: Gazetteer) -> list[Candidate]:
-    """Candidates of one word, with the rules for common and lower-case words (memoised)."""
-    cache = gazetteer.memo
-    hit = cache.get(surface)
-    if hit is None:
-        if len(cache) > 50_000:
-            cache.clear()
-        hit = cache[surface] = _single_uncached(surface, gazetteer)
-    return hit
-
-
-def _single_uncached(surface: str, gazetteer: Gazetteer) -> list[Candidate]:
-    if len(surface) < 3:
-        return []
-    lower = not surface[0].isupper()
-    found = gazetteer.lookup(surface, fuzzy=not lower)
-    if found and _is_common(surface, gazetteer):
-        found = [c for c in found if _big(c)]
-    if lower:  # an uncapitalised word must be spelt like the place
-        found = [c for c in found if c.match in _STRONG] if len(surface) >= 4 else []
-    return found
-
-
-def _parts(tok: re.Match[str]) -> list[re.Match[str]]:
-    return list(_PART.finditer(tok.string, tok.start(), tok.end()))
-
-
-def _big_city(word: str, gazetteer: Gazetteer) -> list[Candidate]:
-    if len(word) < 4:
-        return []
-    return [
-        c
-        for c in gazetteer.lookup(word, fuzzy=False)
-        if c.match in ("exact", "alternate") and c.place.population >= _BIG_CITY
-    ]
-
-
-def _is_lead(run: list[re.Match[str]], gazetteer: Gazetteer) -> bool:
-    """Whether the run's first word is a frequent word that only opens it ("Near Bakhmut",
-    "Обстріли Сіверська"), not the start of a longer place name ("Nova Kakhovka")."""
-    word = run[0].group()
-    key = fold(word)
-    frequent = key in gazetteer.stop or (has_cyrillic(word) and key in gazetteer.common)
-    if not frequent or _big_place(word, gazetteer):
-        return False
-    return not gazetteer.lookup(f"{word} {run[1].group()}", fuzzy=False)
-
-
-def _big_place(word: str, gazetteer: Gazetteer) -> bool:
-    return any(_big(c) for c in gazetteer.lookup(word, fuzzy=False))
-
-
-def _quoted_or_definite(text: str, start: int, end: int) -> bool:
-    """A call sign in quotes (‘Rostov’), or "the Maidan," (a square, not a town)."""
-    before, after = text[max(0, start - 4) : start], text[end : end + 2]
-    if before[-1:] in _OPEN_QUOTES and (
-        after[:1] in _CLOSE_QUOTES or (after[:1] in ",." and after[1:] in _CLOSE_QUOTES)
-    ):
-        return True
-    after = after[:1]
-    return before.lower().endswith("the ") and (after == "" or after in ".,;:!?)")
-
-
-def _region_use(text: str, start: int, end: int) -> bool:
-    """Whether the name is used as a region: "the Donetsk region", "province of Kharkov"."""
-    if _REGION_BEFORE.search(text[max(0, start - 30) : start]):
-        return True
-    if _REGION_PAIR.match(text, end):
-        return True
-    m = _WORD.search(text, end, end + 40)
-    return bool(m and _JOIN.match(text[end : m.start()]) and fold(m.group()) in _NOT_A_TOWN_AFTER)
-
-
-def _big(c: Candidate) -> bool:
-    return c.match != "fuzzy" and c.place.population >= _COMMON_WORD_PLACE_POPULATION
 
 
 def _prior(c: Candidate, gazetteer: Gazetteer, surface: str) -> float:
@@ -326,7 +100,7 @@ def find_places(
     found, regions = spans(text, gazetteer, lowercase)
     if not found:
         return []
-    by_key: dict[str, list[_Span]] = {}
+    by_key: dict[str, list[NameSpan]] = {}
     for sp in found:
         by_key.setdefault(skeleton(sp.surface), []).append(sp)
     keys = list(by_key)
@@ -387,9 +161,9 @@ def _doubt_strays(choices: list[_Choice], confidence: list[float], gazetteer: Ga
 
 def _choose(
     keys: list[str],
-    by_key: dict[str, list[_Span]],
+    by_key: dict[str, list[NameSpan]],
     options: list[list[Candidate]],
-    regions: list[_Span],
+    regions: list[NameSpan],
     gazetteer: Gazetteer,
     context: Sequence[ContextPoint],
     context_weight: float,

@@ -10,7 +10,8 @@ from index.errors import QueryError
 from index.folding import fold
 from index.models import Place
 from index.places.gazetteer import Gazetteer
-from index.places.geoparse import ContextPoint, Mention, find_places, spans
+from index.places.geoparse import ContextPoint, Mention, find_places
+from index.places.spans import spans
 
 
 @dataclass(frozen=True, slots=True)

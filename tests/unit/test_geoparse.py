@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
 import pytest
 
-from index.places.gazetteer import Gazetteer
+from index.places.cache import GazetteerFiles
+from index.places.gazetteer import Gazetteer, load_gazetteer
 from index.places.geoparse import ContextPoint, find_places
 
 SIVERSK, SEVERSK_TOMSK, BAKHMUT, KRAMATORSK = 694403, 1538637, 713174, 704508
@@ -115,3 +120,33 @@ def test_a_megabyte_of_text(gazetteer: Gazetteer) -> None:
     found = find_places(text, gazetteer)
     assert len(found) == 3 * (1_000_000 // len(para))
     assert {m.place.geonameid for m in found if m.place} == {SIVERSK, KRAMATORSK, BAKHMUT}
+
+
+def test_threads_geoparsing_at_once_find_what_one_thread_finds(
+    gazetteer: Gazetteer, gazetteer_cache: Path
+) -> None:
+    """Ingest and /ask geoparse at the same time on one gazetteer, its memos empty."""
+    texts = [
+        "Shelling hit Siversk and Kramatorsk overnight.",
+        "Бои идут под Бахмутом, обстріли Сіверська тривають.",
+        "Drones hit Mirnogorod and Pokrovsk; Kharkov lost power.",
+        "Fighting near Fedorivka, close to Myrnohrad, in the Donetsk region.",
+    ]
+    expected = [find_places(t, gazetteer) for t in texts]
+    fresh = load_gazetteer(
+        GazetteerFiles(
+            cache=gazetteer_cache,
+            extra_dir=gazetteer_cache.parent / "extra",
+            overrides=Path(__file__).resolve().parents[2] / "config" / "places.toml",
+            scope=gazetteer.scope,
+        )
+    )
+    start = threading.Barrier(4)
+
+    def geoparse(_: int) -> list[list[object]]:
+        start.wait()
+        return [list(find_places(t, fresh)) for _ in range(20) for t in texts]
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(geoparse, range(4)))
+    assert all(found == expected * 20 for found in results)

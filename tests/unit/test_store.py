@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from index.models import Article, Place, PlaceMention, Span
-from index.store import NewArticle, Store, content_hash
+from index.store import Store
+from index.store.writes import NewArticle, content_hash
 
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 SIVERSK = Place(689558, "Siversk", 48.86, 38.1, "UA", "Donetsk", 11000)
