@@ -35,6 +35,7 @@ MIN_KEY = 5
 # Places outside the scope countries are kept only if they are this large: small foreign
 # villages add nothing but false matches.
 OUT_OF_SCOPE_MIN_POPULATION = 15_000
+
 FOREIGN_EXONYM_POPULATION = 100_000
 # Names that are frequent English words ("Reading", "Nice", "Roy") match only where they are
 # the main name of a very large place.
@@ -43,6 +44,11 @@ COMMON_MAIN_NAME_ZIPF = 4.0
 HUGE_POPULATION = 1_000_000
 _LATIN_OR_CYRILLIC = re.compile(r"^[\sA-Za-z\u00c0-\u024f\u0400-\u04ff'’ʼ\-.()]+$")
 _CODE = re.compile(r"^[A-Z0-9]{2,5}$")
+
+
+def kept(record: PlaceRecord, scope: set[str] | frozenset[str]) -> bool:
+    """Whether the gazetteer keeps a place: in scope, or large enough to matter anywhere."""
+    return record.country in scope or record.population >= OUT_OF_SCOPE_MIN_POPULATION
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +116,7 @@ def compile_gazetteer(
     scope_set = set(scope)
     chosen: dict[int, PlaceRecord] = {}
     for r in records:  # later sources override earlier ones for the same id
-        if r.country in scope_set or r.population >= OUT_OF_SCOPE_MIN_POPULATION:
+        if kept(r, scope_set):
             chosen[r.geonameid] = r
     for name, gid in aliases:
         if gid in chosen:
@@ -250,7 +256,7 @@ def add_dump(files: GazetteerFiles, dump: Path) -> int:
     rows = [
         line if line.endswith("\n") else line + "\n"
         for line, record in dump_rows(dump)
-        if record.country in scope or record.population >= OUT_OF_SCOPE_MIN_POPULATION
+        if kept(record, scope)
     ]
     if not rows:
         raise SourceError(f"{dump} holds no populated places in scope ({', '.join(scope)})")
