@@ -17,6 +17,7 @@ from bot.feeds import read_feed_list
 from bot.service import Service
 from bot.settings import Settings, SettingsError, apply_telegram_env
 from bot.telegram.notifier import TelegramNotifier
+from bot.telegram.updates import ChatOrderedProcessor
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +134,7 @@ def build_telegram(service: Service, settings: Settings, token: str | None = Non
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .rate_limiter(MessageRateLimiter(max_retries=3))
-        .concurrent_updates(True)
+        .concurrent_updates(ChatOrderedProcessor())
         .post_init(post_init)
         .build()
     )
