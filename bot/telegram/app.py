@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot
 
 from bot.digests.delivery import DeliveryReport
@@ -18,22 +17,11 @@ from bot.service import Service
 from bot.settings import Settings, SettingsError, apply_telegram_env
 from bot.telegram.notifier import TelegramNotifier
 from bot.telegram.updates import ChatOrderedProcessor
+from handlers import menu, register
 
 log = logging.getLogger(__name__)
 
 JSONDict = dict[str, Any]
-
-COMMANDS = (
-    BotCommand("ask", "ask what happened, e.g. /ask shelling near Siversk"),
-    BotCommand("near", "what happened near a place: /near Bakhmut 20"),
-    BotCommand("watch", "get a digest about a place: /watch Bakhmut 20 [keywords]"),
-    BotCommand("watches", "the places this chat watches"),
-    BotCommand("unwatch", "stop watching a place"),
-    BotCommand("digest", "send the pending digest now"),
-    BotCommand("settings", "digest time, timezone, instant alerts"),
-    BotCommand("sources", "the feeds being followed"),
-    BotCommand("help", "what this bot does, with examples"),
-)
 
 
 class RedactToken(logging.Filter):
@@ -107,7 +95,7 @@ def build_telegram(service: Service, settings: Settings, token: str | None = Non
     api = settings.telegram_api_url.rstrip("/")
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
-        await application.bot.set_my_commands(list(COMMANDS))
+        await application.bot.set_my_commands(menu())
         service.connect(TelegramNotifier(application.bot))
         service.app.feeds.follow(read_feed_list(settings.feeds_file))
         jobs = application.job_queue
@@ -139,8 +127,6 @@ def build_telegram(service: Service, settings: Settings, token: str | None = Non
         .build()
     )
     application.bot_data["service"] = service
-    from handlers import register
-
     register(application)
     return application
 
