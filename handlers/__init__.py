@@ -22,6 +22,16 @@ from telegram.ext import (
 )
 
 from handlers import access, admin, ask, errors, settings, sources, start, watch
+from handlers.callbacks import (
+    CallbackData,
+    Instant,
+    More,
+    Pick,
+    RemoveFeed,
+    Unwatch,
+    WatchPick,
+    WatchPoint,
+)
 
 Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
@@ -65,17 +75,17 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     new = filters.UpdateType.MESSAGE
     for command in COMMANDS:
         application.add_handler(CommandHandler(list(command.names), command.callback, filters=new))
-    buttons = {
-        r"^more:\d+:\d+$": ask.more,
-        r"^pick:\d+:\d+$": ask.pick,
-        r"^wpick:\d+:\d+$": watch.picked,
-        r"^wl:-?[\d.]+:-?[\d.]+:\d+$": watch.watch_point,
-        r"^uw:\d+$": watch.unwatch_pressed,
-        r"^instant:[01]$": settings.instant_pressed,
-        r"^rf:\d+$": admin.removefeed_pressed,
+    buttons: dict[type[CallbackData], Callback] = {
+        More: ask.more,
+        Pick: ask.pick,
+        WatchPick: watch.picked,
+        WatchPoint: watch.watch_point,
+        Unwatch: watch.unwatch_pressed,
+        Instant: settings.instant_pressed,
+        RemoveFeed: admin.removefeed_pressed,
     }
-    for pattern, callback in buttons.items():
-        application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    for kind, callback in buttons.items():
+        application.add_handler(CallbackQueryHandler(callback, pattern=kind.matches))
     application.add_handler(MessageHandler(new & filters.LOCATION, watch.location))
     text = new & filters.TEXT & ~filters.COMMAND
     application.add_handler(MessageHandler(text & filters.ChatType.PRIVATE, ask.plain))

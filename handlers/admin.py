@@ -8,6 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot.render import text as as_text
+from handlers.callbacks import RemoveFeed
 from handlers.common import ids, recall, remember, service_of, typing
 
 
@@ -45,7 +46,11 @@ async def removefeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await message.reply_html("No feeds are followed.")
         return
     keyboard = [
-        [InlineKeyboardButton(f.url[-60:], callback_data=f"rf:{remember(context, f.url)}")]
+        [
+            InlineKeyboardButton(
+                f.url[-60:], callback_data=RemoveFeed(remember(context, f.url)).pack()
+            )
+        ]
         for f in feeds[:50]
     ]
     await message.reply_html("Stop following which?", reply_markup=InlineKeyboardMarkup(keyboard))
@@ -55,7 +60,7 @@ async def removefeed_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE)
     """A feed picked to remove."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    url = recall(context, query.data[3:])
+    url = recall(context, RemoveFeed.unpack(query.data).key)
     if not isinstance(url, str):
         await query.answer("This choice has expired: send /removefeed again.", show_alert=True)
         return

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.constants import MessageEntityType
 from telegram.ext import ContextTypes
 
+from handlers.callbacks import More, Pick
 from handlers.common import ids, page_markup, recall, reply_answer, service_of, typing
 
 
@@ -66,16 +67,16 @@ async def more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The "More" / "Back" buttons: show another page of an answer by editing the message."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    _, key, page = query.data.split(":")
-    pages = recall(context, key)
-    if not isinstance(pages, list) or not page.isdigit() or int(page) >= len(pages):
+    pressed = More.unpack(query.data)
+    pages = recall(context, pressed.key)
+    if not isinstance(pages, list) or not 0 <= pressed.page < len(pages):
         await query.answer("This answer has expired: ask again.", show_alert=True)
         return
     await query.answer()
     await query.edit_message_text(
-        pages[int(page)],
+        pages[pressed.page],
         parse_mode="HTML",
-        reply_markup=page_markup(int(key), int(page), len(pages)),
+        reply_markup=page_markup(pressed.key, pressed.page, len(pages)),
         disable_web_page_preview=True,
     )
 
@@ -84,11 +85,11 @@ async def pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A place picked from the buttons of an ambiguous or unknown place: answer for it."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    _, key, geonameid = query.data.split(":")
-    question = recall(context, key)
+    pressed = Pick.unpack(query.data)
+    question = recall(context, pressed.key)
     if not isinstance(question, str):
         await query.answer("This question has expired: ask again.", show_alert=True)
         return
     await query.answer()
     await query.edit_message_reply_markup(None)
-    await _answer(update, context, question, near=geonameid)
+    await _answer(update, context, question, near=str(pressed.geonameid))

@@ -7,6 +7,7 @@ from telegram.ext import ContextTypes
 
 from bot.digests.build import next_due
 from bot.render import html as render
+from handlers.callbacks import Instant
 from handlers.common import ids, service_of
 
 _ON = ("on", "yes", "true", "1")
@@ -16,7 +17,7 @@ _OFF = ("off", "no", "false", "0")
 def _markup(instant: bool) -> InlineKeyboardMarkup:
     label = "Turn instant alerts off" if instant else "Turn instant alerts on"
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=f"instant:{0 if instant else 1}")]]
+        [[InlineKeyboardButton(label, callback_data=Instant(not instant).pack())]]
     )
 
 
@@ -49,7 +50,7 @@ async def instant_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     query = update.callback_query
     assert query is not None and query.data is not None and update.effective_chat is not None
     chat = await service_of(context).settings(
-        update.effective_chat.id, instant=query.data.endswith("1")
+        update.effective_chat.id, instant=Instant.unpack(query.data).on
     )
     await query.answer()
     await query.edit_message_text(

@@ -9,6 +9,7 @@ from telegram.ext import ContextTypes
 
 from bot.digests.watching import WatchRequest
 from bot.render import html as render
+from handlers.callbacks import Unwatch, WatchPick, WatchPoint
 from handlers.common import ids, place_buttons, recall, remember, service_of
 
 _POINT_RADII = (5, 15, 30)
@@ -32,12 +33,12 @@ async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if outcome.candidates:
         await message.reply_html(
             f"Several places are called <b>{html.escape(outcome.request.place)}</b>. Which one?",
-            reply_markup=place_buttons(f"wpick:{key}", outcome.candidates),
+            reply_markup=place_buttons(lambda g: WatchPick(key, g), outcome.candidates),
         )
     elif outcome.suggestions:
         await message.reply_html(
             f"I don't know <b>{html.escape(outcome.request.place)}</b>. Did you mean:",
-            reply_markup=place_buttons(f"wpick:{key}", outcome.suggestions),
+            reply_markup=place_buttons(lambda g: WatchPick(key, g), outcome.suggestions),
         )
     else:
         await message.reply_html(
@@ -50,13 +51,13 @@ async def picked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A place picked for /watch from buttons."""
     query = update.callback_query
     assert query is not None and query.data is not None and update.effective_chat is not None
-    _, key, geonameid = query.data.split(":")
-    request = recall(context, key)
+    pressed = WatchPick.unpack(query.data)
+    request = recall(context, pressed.key)
     if not isinstance(request, WatchRequest):
         await query.answer("This choice has expired: send /watch again.", show_alert=True)
         return
     made = await service_of(context).watch_place(
-        update.effective_chat.id, int(geonameid), request.radius_km, request.keywords
+        update.effective_chat.id, pressed.geonameid, request.radius_km, request.keywords
     )
     await query.answer()
     await query.edit_message_text(render.watch_html(made), parse_mode="HTML")
@@ -68,7 +69,7 @@ async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert message.location is not None
     lat, lon = round(message.location.latitude, 4), round(message.location.longitude, 4)
     buttons = [
-        InlineKeyboardButton(f"{km} km", callback_data=f"wl:{lat}:{lon}:{km}")
+        InlineKeyboardButton(f"{km} km", callback_data=WatchPoint(lat, lon, km).pack())
         for km in _POINT_RADII
     ]
     await message.reply_html(
@@ -81,9 +82,9 @@ async def watch_point(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     """The radius picked for a shared location."""
     query = update.callback_query
     assert query is not None and query.data is not None and update.effective_chat is not None
-    _, lat, lon, km = query.data.split(":")
+    pressed = WatchPoint.unpack(query.data)
     made = await service_of(context).watch_point(
-        update.effective_chat.id, float(lat), float(lon), float(km)
+        update.effective_chat.id, pressed.lat, pressed.lon, float(pressed.km)
     )
     await query.answer()
     await query.edit_message_text(render.watch_html(made), parse_mode="HTML")
@@ -110,7 +111,7 @@ async def unwatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_html(f"Stopped watching <b>{html.escape(named[0].title)}</b>.")
         return
     keyboard = [
-        [InlineKeyboardButton(w.title[:60], callback_data=f"uw:{w.id}")] for w in found[:50]
+        [InlineKeyboardButton(w.title[:60], callback_data=Unwatch(w.id).pack())] for w in found[:50]
     ]
     await message.reply_html("Stop watching which?", reply_markup=InlineKeyboardMarkup(keyboard))
 
@@ -119,7 +120,8 @@ async def unwatch_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     """A watch picked to remove."""
     query = update.callback_query
     assert query is not None and query.data is not None and update.effective_chat is not None
-    removed = await service_of(context).unwatch(update.effective_chat.id, int(query.data[3:]))
+    pressed = Unwatch.unpack(query.data)
+    removed = await service_of(context).unwatch(update.effective_chat.id, pressed.watch_id)
     await query.answer()
     text = (
         f"Stopped watching <b>{html.escape(removed.title)}</b>."
