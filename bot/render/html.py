@@ -6,6 +6,8 @@ Only the Telegram edge (bot/telegram, handlers/) imports this module.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -118,14 +120,8 @@ def answer_pages(answer: Answer, per_page: int, limit: int = TELEGRAM_LIMIT) -> 
     head, blocks, note = _answer_blocks(answer)
     if not blocks:
         return pack([head, *([note] if note else [])], limit)
-    pages: list[list[str]] = [[]]
-    for block in blocks:
-        page = pages[-1]
-        size = len(head) + sum(len(b) + 2 for b in page) + len(block) + 80
-        if page and (len(page) >= per_page or size > limit):
-            pages.append([block])
-        else:
-            page.append(block)
+    # Room on every page for the question and for the "passages 1–5 of 8" line and note.
+    pages = pack_blocks([Block(b) for b in blocks], limit, reserve=len(head) + 80, most=per_page)
     out = []
     first = 1
     for number, page in enumerate(pages):
@@ -133,27 +129,62 @@ def answer_pages(answer: Answer, per_page: int, limit: int = TELEGRAM_LIMIT) -> 
         tail = [f"<i>passages {first}–{last} of {len(blocks)}</i>"] if len(pages) > 1 else []
         if number == len(pages) - 1 and note:
             tail.append(note)
-        out.append("\n\n".join([head, *page, *tail]))
+        out.append(_join([head, *(b.html for b in page), *tail]))
         first = last + 1
     return out
 
 
 def pack(blocks: list[str], limit: int = TELEGRAM_LIMIT) -> list[str]:
     """Join HTML blocks with blank lines into as few messages as fit under ``limit``."""
-    messages: list[str] = []
-    current = ""
     for block in blocks:
         if len(block) > limit:
             raise ValueError(f"an HTML block of {len(block)} characters cannot be sent")
-        joined = f"{current}\n\n{block}" if current else block
-        if len(joined) > limit:
-            messages.append(current)
-            current = block
-        else:
-            current = joined
+    return [
+        _join(b.html for b in group) for group in pack_blocks([Block(b) for b in blocks], limit)
+    ]
+
+
+# -- packing blocks into messages ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Block:
+    """A part of a message that is never split: a passage, a digest item, a heading."""
+
+    html: str
+    ids: tuple[int, ...] = ()  # the passages it delivers (digest items)
+    heading: bool = False  # goes in the message of the block after it, never ends a message
+
+
+def _join(parts: Iterable[str]) -> str:
+    return "\n\n".join(parts)
+
+
+def pack_blocks(
+    blocks: Sequence[Block], limit: int = TELEGRAM_LIMIT, *, reserve: int = 0, most: int = 0
+) -> list[list[Block]]:
+    """Blocks in order, grouped into as few messages as fit: each group joined with blank
+    lines is at most ``limit - reserve`` characters and has at most ``most`` blocks (0: any
+    number). A heading that would end a message moves to the next one with what is under it.
+
+    The one packing rule for answers, answer pages and digests; a block longer than the limit
+    gets a message of its own (callers that cannot send one refuse it first).
+    """
+    groups: list[list[Block]] = []
+    current: list[Block] = []
+    for block in blocks:
+        size = len(_join([*(b.html for b in current), block.html])) + reserve
+        if current and (size > limit or (most and len(current) >= most)):
+            carried: list[Block] = []
+            while current and current[-1].heading:
+                carried.insert(0, current.pop())
+            if current:
+                groups.append(current)
+            current = carried
+        current.append(block)
     if current:
-        messages.append(current)
-    return messages
+        groups.append(current)
+    return groups
 
 
 # -- digests ---------------------------------------------------------------------------------
@@ -187,29 +218,16 @@ def digest_messages(digest: Digest, limit: int = TELEGRAM_LIMIT) -> list[tuple[s
         return []
     count = len(digest.items)
     head = f"🗞 <b>{count} new report{'s' if count != 1 else ''} near your watched places</b>"
-    blocks: list[tuple[str, list[int]]] = [(head, [])]
+    blocks = [Block(head, heading=True)]
     for group in digest.groups:
-        blocks.append((f"<b>{html.escape(group.watch.title)}</b>", []))
+        blocks.append(Block(f"<b>{html.escape(group.watch.title)}</b>", heading=True))
         for item in group.items:
-            blocks.append((digest_item_html(item, group.watch.name), list(item.passage_ids)))
-    messages: list[tuple[str, list[int]]] = []
-    current: list[tuple[str, list[int]]] = []
-    for block in blocks:
-        if current and len("\n\n".join(b for b, _ in [*current, block])) > limit:
-            carried: list[tuple[str, list[int]]] = []
-            while current and not current[-1][1]:  # a heading goes with the items under it
-                carried.insert(0, current.pop())
-            if current:
-                messages.append(("\n\n".join(b for b, _ in current), _ids(current)))
-            current = carried
-        current.append(block)
-    if current:
-        messages.append(("\n\n".join(b for b, _ in current), _ids(current)))
-    return [(t, i) for t, i in messages if i]
-
-
-def _ids(blocks: list[tuple[str, list[int]]]) -> list[int]:
-    return [pid for _, ids in blocks for pid in ids]
+            blocks.append(Block(digest_item_html(item, group.watch.name), item.passage_ids))
+    messages = [
+        (_join([b.html for b in message]), [pid for b in message for pid in b.ids])
+        for message in pack_blocks(blocks, limit)
+    ]
+    return [(text, ids) for text, ids in messages if ids]
 
 
 # -- watches, settings, sources ----------------------------------------------------------------
