@@ -56,7 +56,9 @@ from bench.corpus import articles  # noqa: E402
 from bot.app import App, build_app  # noqa: E402
 from bot.demo import SAMPLE_CORPUS  # noqa: E402
 from bot.emulator import server as emulator_module  # noqa: E402
-from bot.emulator.server import BotApiEmulator, Message, plain_text  # noqa: E402
+from bot.emulator.api import Message  # noqa: E402
+from bot.emulator.markup import plain_text  # noqa: E402
+from bot.emulator.server import BotApiEmulator  # noqa: E402
 from bot.telegram.local import bot_on  # noqa: E402
 
 TOKEN = "123456:BENCH-TOKEN-VALUE"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.emulator.server import plain_text
+from bot.emulator.markup import plain_text
 from bot.render.html import Block, answer_html, answer_pages, pack_blocks
 from index.models import (
     Answer,
