@@ -103,11 +103,9 @@ async def reply_answer(
     _, _, message = ids(update)
     if answer.candidates or answer.suggestions:
         key = remember(context, question)
-        intro = "Which one do you mean?" if answer.candidates else "Pick one to search there:"
-        text = "\n\n".join(render.answer_html(answer)) + f"\n\n{intro}"
         places = answer.candidates or answer.suggestions
         await message.reply_html(
-            text,
+            render.choice_html(answer),
             reply_markup=place_buttons(lambda geonameid: Pick(key, geonameid), places),
             disable_web_page_preview=True,
         )

@@ -63,13 +63,9 @@ async def instant_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/digest: send what is pending now."""
     chat_id, _, message = ids(update)
-    report = await service_of(context).digest_now(chat_id)
-    if report.status == "nothing new":
-        watched = await service_of(context).watches(chat_id)
-        await message.reply_html(
-            "Nothing new near your watched places since the last digest."
-            if watched
-            else "This chat watches nothing yet: <code>/watch Bakhmut 20</code>."
-        )
-    elif report.status == "failed":
-        await message.reply_html("Telegram did not take the digest just now; it will follow.")
+    service = service_of(context)
+    report = await service.digest_now(chat_id)
+    watched = report.status == "nothing new" and bool(await service.watches(chat_id))
+    text = render.digest_now_html(report, watched)
+    if text is not None:  # else the digest itself was the answer
+        await message.reply_html(text)

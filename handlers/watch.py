@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
@@ -26,25 +24,12 @@ async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         return
     outcome = await service_of(context).watch(chat_id, text)
-    if outcome.watch is not None:
-        await message.reply_html(render.watch_html(outcome.watch))
-        return
-    key = remember(context, outcome.request)
-    if outcome.candidates:
-        await message.reply_html(
-            f"Several places are called <b>{html.escape(outcome.request.place)}</b>. Which one?",
-            reply_markup=place_buttons(lambda g: WatchPick(key, g), outcome.candidates),
-        )
-    elif outcome.suggestions:
-        await message.reply_html(
-            f"I don't know <b>{html.escape(outcome.request.place)}</b>. Did you mean:",
-            reply_markup=place_buttons(lambda g: WatchPick(key, g), outcome.suggestions),
-        )
-    else:
-        await message.reply_html(
-            f"I don't know a place called <b>{html.escape(outcome.request.place)}</b>. "
-            "Check the spelling, or share its location."
-        )
+    places = outcome.candidates or outcome.suggestions
+    markup = None
+    if outcome.watch is None and places:
+        key = remember(context, outcome.request)
+        markup = place_buttons(lambda geonameid: WatchPick(key, geonameid), places)
+    await message.reply_html(render.watch_outcome_html(outcome), reply_markup=markup)
 
 
 async def picked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -108,7 +93,7 @@ async def unwatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     named = [w for w in found if name and w.name.casefold() == name]
     if len(named) == 1:
         await service.unwatch(chat_id, named[0].id)
-        await message.reply_html(f"Stopped watching <b>{html.escape(named[0].title)}</b>.")
+        await message.reply_html(render.unwatched_html(named[0]))
         return
     keyboard = [
         [InlineKeyboardButton(w.title[:60], callback_data=Unwatch(w.id).pack())] for w in found[:50]
@@ -123,9 +108,4 @@ async def unwatch_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     pressed = Unwatch.unpack(query.data)
     removed = await service_of(context).unwatch(update.effective_chat.id, pressed.watch_id)
     await query.answer()
-    text = (
-        f"Stopped watching <b>{html.escape(removed.title)}</b>."
-        if removed
-        else "That watch was already removed."
-    )
-    await query.edit_message_text(text, parse_mode="HTML")
+    await query.edit_message_text(render.unwatched_html(removed), parse_mode="HTML")

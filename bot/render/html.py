@@ -12,9 +12,19 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.digests.build import Digest, DigestItem
-from bot.render.text import article_date, matched_text, snippet_parts, why_text
+from bot.digests.delivery import DeliveryReport
+from bot.digests.watching import WatchOutcome
+from bot.render.text import (
+    article_date,
+    matched_text,
+    report_text,
+    snippet_parts,
+    stats_text,
+    why_text,
+)
 from bot.storage.chats import ChatSettings, Feed, Watch
-from index.models import Answer, Citation, PlaceMention, StoredArticle
+from index.models import Answer, Citation, IngestReport, PlaceMention, StoredArticle
+from index.search.knowledge import IndexStats
 
 # -- Telegram HTML ---------------------------------------------------------------------------
 
@@ -112,6 +122,12 @@ def answer_html(answer: Answer) -> list[str]:
     """
     head, blocks, note = _answer_blocks(answer)
     return pack([head, *blocks, *([note] if note else [])])
+
+
+def choice_html(answer: Answer) -> str:
+    """An answer that needs the user to pick a place first, with the question to the buttons."""
+    intro = "Which one do you mean?" if answer.candidates else "Pick one to search there:"
+    return _join([*answer_html(answer), intro])
 
 
 def answer_pages(answer: Answer, per_page: int, limit: int = TELEGRAM_LIMIT) -> list[str]:
@@ -228,6 +244,90 @@ def digest_messages(digest: Digest, limit: int = TELEGRAM_LIMIT) -> list[tuple[s
         for message in pack_blocks(blocks, limit)
     ]
     return [(text, ids) for text, ids in messages if ids]
+
+
+# -- replies to commands: help, watches, digests on demand, admin -----------------------------
+
+HELP = (
+    "<b>Sitrep</b> answers questions about a fast-moving situation with passages from the "
+    "news, each cited, and watches places for you.\n\n"
+    "<b>Ask</b>\n"
+    "/ask <i>question</i> — e.g. <code>/ask shelling near Siversk</code>\n"
+    "/near <i>place</i> [km] — e.g. <code>/near Bakhmut 20</code>\n"
+    "In a private chat any message is a question: <code>what happened in Bajmut?</code> "
+    "In a group, mention me or reply to me.\n\n"
+    "<b>Watch</b>\n"
+    "/watch <i>place</i> [km] [keywords] — e.g. <code>/watch Kupiansk 15 drones</code>; "
+    "or share a location\n"
+    "/watches — what this chat watches; /unwatch — stop\n"
+    "/digest — the new reports now; /settings — digest time, timezone, instant alerts\n\n"
+    "<b>Sources</b>\n"
+    "/sources — the feeds being followed\n\n"
+    "Places may be written in any spelling: Seversk, Síversk, Сіверськ."
+)
+
+ADMIN_HELP = "\n\n<b>Admin</b>\n/addfeed <i>url</i>, /removefeed, /ingest <i>url</i>, /stats"
+
+
+def help_html(admin: bool) -> str:
+    """/start and /help: what the bot does, with examples (and the admin commands to admins)."""
+    return HELP + (ADMIN_HELP if admin else "")
+
+
+def watch_outcome_html(outcome: WatchOutcome) -> str:
+    """/watch: the new watch, or why there is none yet (several places, or none, by that name)."""
+    if outcome.watch is not None:
+        return watch_html(outcome.watch)
+    place = html.escape(outcome.request.place)
+    if outcome.candidates:
+        return f"Several places are called <b>{place}</b>. Which one?"
+    if outcome.suggestions:
+        return f"I don't know <b>{place}</b>. Did you mean:"
+    return f"I don't know a place called <b>{place}</b>. Check the spelling, or share its location."
+
+
+def unwatched_html(removed: Watch | None) -> str:
+    """/unwatch: which watch stopped (None: it was already gone)."""
+    if removed is None:
+        return "That watch was already removed."
+    return f"Stopped watching <b>{html.escape(removed.title)}</b>."
+
+
+def digest_now_html(report: DeliveryReport, watched: bool) -> str | None:
+    """/digest when no digest went out: why; None when the digest itself was the answer."""
+    if report.status == "nothing new":
+        return (
+            "Nothing new near your watched places since the last digest."
+            if watched
+            else "This chat watches nothing yet: <code>/watch Bakhmut 20</code>."
+        )
+    if report.status == "failed":
+        return "Telegram did not take the digest just now; it will follow."
+    return None
+
+
+def feed_added_html(url: str, added: bool) -> str:
+    """/addfeed."""
+    if added:
+        return f"Following {html.escape(url)}: it is polled within a minute."
+    return f"{html.escape(url)} is already followed."
+
+
+def feed_removed_html(url: str, removed: bool, *, pressed: bool = False) -> str:
+    """/removefeed URL, or its button (``pressed``): whether the feed stopped."""
+    if removed:
+        return f"Stopped following {html.escape(url)}."
+    return "That feed was already removed." if pressed else "That feed is not followed."
+
+
+def report_html(report: IngestReport) -> str:
+    """/ingest: the ingest report as the terminal prints it."""
+    return f"<pre>{html.escape(report_text(report))}</pre>"
+
+
+def stats_html(stats: IndexStats) -> str:
+    """/stats."""
+    return f"<pre>{html.escape(stats_text(stats, 'vector index'))}</pre>"
 
 
 # -- watches, settings, sources ----------------------------------------------------------------
