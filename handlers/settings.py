@@ -7,6 +7,7 @@ from telegram.ext import ContextTypes
 
 from bot.digests.build import next_due
 from bot.render import html as render
+from bot.storage.chats import ChatSettings
 from handlers.callbacks import Instant
 from handlers.common import ids, service_of
 
@@ -21,28 +22,40 @@ def _markup(instant: bool) -> InlineKeyboardMarkup:
     )
 
 
+def _change(args: list[str]) -> tuple[str | None, str | None, bool | None] | None:
+    """(digest time, timezone, instant) to set, from the words after /settings; None when they
+    are not understood. No words: nothing to change, the settings are shown."""
+    if not args:
+        return None, None, None
+    if len(args) != 2:
+        return None
+    what, value = args[0].lower(), args[1]
+    if what in ("time", "at"):
+        return value, None, None
+    if what in ("tz", "timezone", "zone"):
+        return None, value, None
+    if what == "instant" and value.lower() in _ON + _OFF:
+        return None, None, value.lower() in _ON
+    return None
+
+
+def _panel(context: ContextTypes.DEFAULT_TYPE, chat: ChatSettings) -> str:
+    return render.settings_html(chat, next_due(chat, service_of(context).clock.now()))
+
+
 async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/settings [time HH:MM | tz ZONE | instant on|off]."""
     chat_id, _, message = ids(update)
-    args = [a.strip() for a in context.args or []]
-    change: dict[str, object] = {}
-    if len(args) == 2 and args[0].lower() in ("time", "at"):
-        change["digest_time"] = args[1]
-    elif len(args) == 2 and args[0].lower() in ("tz", "timezone", "zone"):
-        change["timezone"] = args[1]
-    elif len(args) == 2 and args[0].lower() == "instant" and args[1].lower() in _ON + _OFF:
-        change["instant"] = args[1].lower() in _ON
-    elif args:
+    change = _change([a.strip() for a in context.args or []])
+    if change is None:
         await message.reply_html(
             "Use <code>/settings time 07:30</code>, <code>/settings tz Europe/Kyiv</code> or "
             "<code>/settings instant on</code>."
         )
         return
-    chat = await service_of(context).settings(chat_id, **change)  # type: ignore[arg-type]
-    await message.reply_html(
-        render.settings_html(chat, next_due(chat, service_of(context).clock.now())),
-        reply_markup=_markup(chat.instant),
-    )
+    at, zone, instant = change
+    chat = await service_of(context).settings(chat_id, at, zone, instant)
+    await message.reply_html(_panel(context, chat), reply_markup=_markup(chat.instant))
 
 
 async def instant_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -54,9 +67,7 @@ async def instant_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     )
     await query.answer()
     await query.edit_message_text(
-        render.settings_html(chat, next_due(chat, service_of(context).clock.now())),
-        parse_mode="HTML",
-        reply_markup=_markup(chat.instant),
+        _panel(context, chat), parse_mode="HTML", reply_markup=_markup(chat.instant)
     )
 
 
