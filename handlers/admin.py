@@ -7,7 +7,7 @@ from telegram.ext import ContextTypes
 
 from bot.render import html as render
 from handlers.callbacks import RemoveFeed
-from handlers.common import ids, recall, remember, service_of, typing
+from handlers.common import ids, pressed, recall, remember, service_of, typing
 
 
 async def addfeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -50,9 +50,8 @@ async def removefeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 async def removefeed_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A feed picked to remove."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    url = recall(context, RemoveFeed.unpack(query.data).key)
+    _, query, data = pressed(update, RemoveFeed)
+    url = recall(context, data.key)
     if not isinstance(url, str):
         await query.answer("This choice has expired: send /removefeed again.", show_alert=True)
         return

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction
 from telegram.ext import ContextTypes
 
@@ -13,6 +13,8 @@ from bot.render import html as render
 from bot.service import Service
 from handlers.callbacks import CallbackData, More, Pick
 from index.models import Answer, Place
+
+Pressed = TypeVar("Pressed", bound=CallbackData)
 
 _KEPT = 200  # answers and pending choices remembered per chat for buttons
 
@@ -29,6 +31,13 @@ def ids(update: Update) -> tuple[int, int | None, Message]:
     assert message is not None and update.effective_chat is not None
     user = update.effective_user
     return update.effective_chat.id, user.id if user else None, message
+
+
+def pressed(update: Update, kind: type[Pressed]) -> tuple[int, CallbackQuery, Pressed]:
+    """(chat id, query, its button's data unpacked as ``kind``) of a button press."""
+    query = update.callback_query
+    assert query is not None and update.effective_chat is not None
+    return update.effective_chat.id, query, kind.unpack(query.data)
 
 
 async def typing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

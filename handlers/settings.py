@@ -9,7 +9,7 @@ from bot.digests.build import next_due
 from bot.render import html as render
 from bot.storage.chats import ChatSettings
 from handlers.callbacks import Instant
-from handlers.common import ids, service_of
+from handlers.common import ids, pressed, service_of
 
 _ON = ("on", "yes", "true", "1")
 _OFF = ("off", "no", "false", "0")
@@ -60,11 +60,8 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def instant_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The instant alerts button."""
-    query = update.callback_query
-    assert query is not None and query.data is not None and update.effective_chat is not None
-    chat = await service_of(context).settings(
-        update.effective_chat.id, instant=Instant.unpack(query.data).on
-    )
+    chat_id, query, data = pressed(update, Instant)
+    chat = await service_of(context).settings(chat_id, instant=data.on)
     await query.answer()
     await query.edit_message_text(
         _panel(context, chat), parse_mode="HTML", reply_markup=_markup(chat.instant)

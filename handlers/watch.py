@@ -8,7 +8,7 @@ from telegram.ext import ContextTypes
 from bot.digests.watching import WatchRequest
 from bot.render import html as render
 from handlers.callbacks import Unwatch, WatchPick, WatchPoint
-from handlers.common import ids, place_buttons, recall, remember, service_of
+from handlers.common import ids, place_buttons, pressed, recall, remember, service_of
 
 _POINT_RADII = (5, 15, 30)
 
@@ -34,15 +34,13 @@ async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def picked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A place picked for /watch from buttons."""
-    query = update.callback_query
-    assert query is not None and query.data is not None and update.effective_chat is not None
-    pressed = WatchPick.unpack(query.data)
-    request = recall(context, pressed.key)
+    chat_id, query, data = pressed(update, WatchPick)
+    request = recall(context, data.key)
     if not isinstance(request, WatchRequest):
         await query.answer("This choice has expired: send /watch again.", show_alert=True)
         return
     made = await service_of(context).watch_place(
-        update.effective_chat.id, pressed.geonameid, request.radius_km, request.keywords
+        chat_id, data.geonameid, request.radius_km, request.keywords
     )
     await query.answer()
     await query.edit_message_text(render.watch_html(made), parse_mode="HTML")
@@ -65,12 +63,8 @@ async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def watch_point(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The radius picked for a shared location."""
-    query = update.callback_query
-    assert query is not None and query.data is not None and update.effective_chat is not None
-    pressed = WatchPoint.unpack(query.data)
-    made = await service_of(context).watch_point(
-        update.effective_chat.id, pressed.lat, pressed.lon, float(pressed.km)
-    )
+    chat_id, query, point = pressed(update, WatchPoint)
+    made = await service_of(context).watch_point(chat_id, point.lat, point.lon, float(point.km))
     await query.answer()
     await query.edit_message_text(render.watch_html(made), parse_mode="HTML")
 
@@ -103,9 +97,7 @@ async def unwatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def unwatch_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A watch picked to remove."""
-    query = update.callback_query
-    assert query is not None and query.data is not None and update.effective_chat is not None
-    pressed = Unwatch.unpack(query.data)
-    removed = await service_of(context).unwatch(update.effective_chat.id, pressed.watch_id)
+    chat_id, query, data = pressed(update, Unwatch)
+    removed = await service_of(context).unwatch(chat_id, data.watch_id)
     await query.answer()
     await query.edit_message_text(render.unwatched_html(removed), parse_mode="HTML")
