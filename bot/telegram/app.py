@@ -69,6 +69,20 @@ def _protect_token(secret: str) -> None:
         handler.addFilter(redact)
 
 
+def _token(settings: Settings, token: str | None = None) -> str:
+    """The bot token (``token``, else the setting), kept out of every log from now on."""
+    apply_telegram_env()
+    secret = token or (settings.telegram_token.get() if settings.telegram_token else None)
+    if not secret:
+        raise SettingsError("SITREP_TELEGRAM_TOKEN is not set")
+    _protect_token(secret)
+    return secret
+
+
+def _rate_limiter() -> MessageRateLimiter:
+    return MessageRateLimiter(max_retries=3)
+
+
 async def _digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     service: Service = context.application.bot_data["service"]
     for report in await service.digests.tick():
@@ -87,11 +101,7 @@ def build_telegram(service: Service, settings: Settings, token: str | None = Non
     Jobs (the digest tick and feed polling) are made here from settings; what they act on
     lives in SQLite, so a restart loses nothing.
     """
-    apply_telegram_env()
-    secret = token or (settings.telegram_token.get() if settings.telegram_token else None)
-    if not secret:
-        raise SettingsError("SITREP_TELEGRAM_TOKEN is not set")
-    _protect_token(secret)
+    secret = _token(settings, token)
     api = settings.telegram_api_url.rstrip("/")
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
@@ -121,7 +131,7 @@ def build_telegram(service: Service, settings: Settings, token: str | None = Non
         .token(secret)
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
-        .rate_limiter(MessageRateLimiter(max_retries=3))
+        .rate_limiter(_rate_limiter())
         .concurrent_updates(ChatOrderedProcessor())
         .post_init(post_init)
         .build()
@@ -164,12 +174,8 @@ def run(service: Service, settings: Settings) -> None:
 
 async def send_digest(service: Service, settings: Settings, chat_id: int) -> DeliveryReport:
     """``sitrep digest --chat ID``: send one chat its pending digest through the Bot API."""
-    apply_telegram_env()
-    assert settings.telegram_token is not None
-    secret = settings.telegram_token.get()
-    _protect_token(secret)
     api = settings.telegram_api_url.rstrip("/")
-    bot = ExtBot(secret, base_url=f"{api}/bot", rate_limiter=MessageRateLimiter(max_retries=3))
+    bot = ExtBot(_token(settings), base_url=f"{api}/bot", rate_limiter=_rate_limiter())
     async with bot:
         service.connect(TelegramNotifier(bot))
         return await service.digests.send_now(chat_id)
