@@ -121,7 +121,7 @@ def answer_html(answer: Answer) -> list[str]:
     passage too long for one message is shortened at a word boundary.
     """
     head, blocks, note = _answer_blocks(answer)
-    return pack([head, *blocks, *([note] if note else [])])
+    return _pack([head, *blocks, *([note] if note else [])])
 
 
 def choice_html(answer: Answer) -> str:
@@ -135,7 +135,7 @@ def answer_pages(answer: Answer, per_page: int, limit: int = TELEGRAM_LIMIT) -> 
     ``limit``, for paging with a "More" button. Every page repeats the question."""
     head, blocks, note = _answer_blocks(answer)
     if not blocks:
-        return pack([head, *([note] if note else [])], limit)
+        return _pack([head, *([note] if note else [])], limit)
     # Room on every page for the question and for the "passages 1–5 of 8" line and note.
     pages = pack_blocks([Block(b) for b in blocks], limit, reserve=len(head) + 80, most=per_page)
     out = []
@@ -150,8 +150,8 @@ def answer_pages(answer: Answer, per_page: int, limit: int = TELEGRAM_LIMIT) -> 
     return out
 
 
-def pack(blocks: list[str], limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """Join HTML blocks with blank lines into as few messages as fit under ``limit``."""
+def _pack(blocks: list[str], limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Answer blocks in as few messages as fit under ``limit``; one no message holds is refused."""
     for block in blocks:
         if len(block) > limit:
             raise ValueError(f"an HTML block of {len(block)} characters cannot be sent")
