@@ -1,53 +1,21 @@
-"""The emulated Bot API: chats, messages, updates, the simulated user and Telegram's rules."""
+"""The emulated Bot API: chats, messages, updates and the simulated user, by Telegram's rules."""
 
 from __future__ import annotations
 
-import json
-import re
 import threading
 import time
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.emulator.markup import MarkupError, plain_text
+from bot.emulator import rules
+from bot.emulator.markup import plain_text
+from bot.emulator.rules import ApiError
 
-MAX_TEXT = 4096
-MAX_CALLBACK_DATA = 64
-_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
-_COMMAND_AT = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]+)?(?![A-Za-z0-9_])")
 _CONFLICT = (
     "Conflict: can't use getUpdates method while webhook is active; "
     "use deleteWebhook to delete the webhook first"
 )
-
-
-class ApiError(Exception):
-    """An error answer: HTTP status = Telegram's error_code."""
-
-    def __init__(
-        self,
-        code: int,
-        description: str,
-        retry_after: int | None = None,
-        migrate_to_chat_id: int | None = None,
-    ) -> None:
-        super().__init__(description)
-        self.code = code
-        self.description = description
-        self.retry_after = retry_after
-        self.migrate_to_chat_id = migrate_to_chat_id
-
-    @property
-    def parameters(self) -> dict[str, int]:
-        """Telegram's ResponseParameters for this error; empty when it has none."""
-        params: dict[str, int] = {}
-        if self.retry_after is not None:
-            params["retry_after"] = self.retry_after
-        if self.migrate_to_chat_id is not None:
-            params["migrate_to_chat_id"] = self.migrate_to_chat_id
-        return params
 
 
 @dataclass
@@ -164,28 +132,6 @@ class BotApi:
             self._chats[chat_id] = chat
             return dict(chat)
 
-    def _entities(self, text: str) -> list[dict[str, Any]]:
-        """The bot_command and bot mention entities Telegram would attach, in UTF-16 units."""
-        spans: list[tuple[str, int, int]] = []
-        command = _COMMAND_AT.match(text)
-        if command:
-            spans.append(("bot_command", 0, command.end()))
-        mention = re.compile(
-            rf"(?<![A-Za-z0-9_@])@{re.escape(self.bot_username)}(?![A-Za-z0-9_])", re.IGNORECASE
-        )
-        for m in mention.finditer(text):
-            # "/ask@sitrep_bot" is one bot_command, not a command and a mention.
-            if not command or m.start() >= command.end():
-                spans.append(("mention", m.start(), m.end()))
-        return [
-            {
-                "type": kind,
-                "offset": _utf16_len(text[:start]),
-                "length": _utf16_len(text[start:end]),
-            }
-            for kind, start, end in spans
-        ]
-
     def _push(self, update: dict[str, Any]) -> int:
         with self._cond:
             update["update_id"] = self._next_update
@@ -223,7 +169,7 @@ class BotApi:
             "from": self._user(user_id, name),
             "text": text,
         }
-        entities = self._entities(text)
+        entities = rules.entities(text, self.bot_username)
         if entities:
             payload["entities"] = entities
         if reply_to is not None:
@@ -313,7 +259,7 @@ class BotApi:
             for i, (name, code, retry) in enumerate(self._failures):
                 if name == method:
                     del self._failures[i]
-                    raise ApiError(code, _failure_text(code, retry), retry)
+                    raise ApiError(code, rules.failure_text(code, retry), retry)
         handler = getattr(self, "_api_" + method.lower(), None)
         if handler is None:
             raise ApiError(404, "Not Found: method not found")
@@ -333,18 +279,18 @@ class BotApi:
     def _api_setwebhook(self, params: dict[str, Any]) -> bool:
         url = str(params.get("url") or "")
         secret = str(params.get("secret_token") or "") or None
-        allowed = _json(params.get("allowed_updates"), "allowed_updates")
+        allowed = rules.parse_json(params.get("allowed_updates"), "allowed_updates")
         # Telegram wants HTTPS on a public port; a local emulator takes plain HTTP too.
         if url and urlsplit(url).scheme not in ("http", "https"):
             raise ApiError(400, "Bad Request: bad webhook: an HTTP(S) URL must be provided")
-        if secret is not None and not _SECRET.fullmatch(secret):
+        if secret is not None and not rules.SECRET.fullmatch(secret):
             raise ApiError(400, "Bad Request: secret token contains unallowed characters")
         if allowed is not None and not (
             isinstance(allowed, list) and all(isinstance(a, str) for a in allowed)
         ):
             raise ApiError(400, "Bad Request: can't parse allowed_updates JSON object")
         with self._cond:
-            if _flag(params.get("drop_pending_updates")):
+            if rules.flag(params.get("drop_pending_updates")):
                 self._updates.clear()
             # An empty url removes the webhook, as on Telegram.
             self._webhook = Webhook(url, secret, tuple(allowed or ())) if url else None
@@ -355,7 +301,7 @@ class BotApi:
 
     def _api_deletewebhook(self, params: dict[str, Any]) -> bool:
         with self._cond:
-            if _flag(params.get("drop_pending_updates")):
+            if rules.flag(params.get("drop_pending_updates")):
                 self._updates.clear()
             self._webhook = None
             self._cond.notify_all()
@@ -376,7 +322,7 @@ class BotApi:
             return info
 
     def _api_setmycommands(self, params: dict[str, Any]) -> bool:
-        commands = _json(params.get("commands"), "commands")
+        commands = rules.parse_json(params.get("commands"), "commands")
         if not isinstance(commands, list) or not all(
             isinstance(c, dict) and c.get("command") and c.get("description") for c in commands
         ):
@@ -404,30 +350,6 @@ class BotApi:
                     raise ApiError(409, _CONFLICT)
             return [dict(u) for u in self._updates[:limit]]
 
-    def _reply_markup(self, params: dict[str, Any]) -> dict[str, Any] | None:
-        markup = _json(params.get("reply_markup"), "reply_markup")
-        if markup is None:
-            return None
-        for row in markup.get("inline_keyboard", []):
-            for button in row:
-                data = button.get("callback_data")
-                if data is not None and len(str(data).encode()) > MAX_CALLBACK_DATA:
-                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
-        return dict(markup)
-
-    def _checked_text(self, params: dict[str, Any]) -> tuple[str, str | None]:
-        text = str(params.get("text") or "")
-        mode = params.get("parse_mode")
-        try:
-            shown = plain_text(text, mode)
-        except MarkupError as exc:
-            raise ApiError(400, f"Bad Request: {exc}") from exc
-        if not shown.strip():
-            raise ApiError(400, "Bad Request: message text is empty")
-        if len(shown) > MAX_TEXT:
-            raise ApiError(400, "Bad Request: message is too long")
-        return text, mode
-
     def _chat_id(self, params: dict[str, Any]) -> int:
         """The chat a send or edit goes to, refused as Telegram refuses blocked and old chats."""
         try:
@@ -448,9 +370,9 @@ class BotApi:
 
     def _api_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._chat_id(params)
-        text, mode = self._checked_text(params)
+        text, mode = rules.checked_text(params)
         msg = self._store(
-            chat_id, text, True, parse_mode=mode, reply_markup=self._reply_markup(params)
+            chat_id, text, True, parse_mode=mode, reply_markup=rules.reply_markup(params)
         )
         return self._message_json(msg)
 
@@ -465,8 +387,8 @@ class BotApi:
 
     def _api_editmessagetext(self, params: dict[str, Any]) -> dict[str, Any]:
         msg = self._find(params)
-        text, mode = self._checked_text(params)
-        markup = self._reply_markup(params)
+        text, mode = rules.checked_text(params)
+        markup = rules.reply_markup(params)
         if (text, mode, markup) == (msg.text, msg.parse_mode, msg.reply_markup):
             raise ApiError(
                 400,
@@ -481,7 +403,7 @@ class BotApi:
 
     def _api_editmessagereplymarkup(self, params: dict[str, Any]) -> dict[str, Any]:
         msg = self._find(params)
-        markup = self._reply_markup(params)
+        markup = rules.reply_markup(params)
         if markup == msg.reply_markup:
             raise ApiError(400, "Bad Request: message is not modified")
         with self._cond:
@@ -496,32 +418,3 @@ class BotApi:
     def _api_sendchataction(self, params: dict[str, Any]) -> bool:
         self.actions.append((self._chat_id(params), str(params.get("action"))))
         return True
-
-
-def _utf16_len(text: str) -> int:
-    """Length in UTF-16 code units, the unit of Telegram's entity offsets."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _flag(value: Any) -> bool:
-    """A boolean parameter, sent as JSON ``true`` in a form or as a JSON body's bool."""
-    return value is True or str(value).lower() in ("true", "1")
-
-
-def _failure_text(code: int, retry_after: int | None) -> str:
-    """The description Telegram gives with an injected error code."""
-    if code == 429:
-        return f"Too Many Requests: retry after {retry_after}"
-    try:
-        return HTTPStatus(code).phrase
-    except ValueError:
-        return "Internal Server Error"
-
-
-def _json(value: Any, name: str) -> Any:
-    if value is None or not isinstance(value, str):
-        return value
-    try:
-        return json.loads(value)
-    except json.JSONDecodeError as exc:
-        raise ApiError(400, f"Bad Request: can't parse {name} JSON object") from exc

@@ -23,8 +23,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import IO, Any
 from urllib.parse import parse_qsl
 
-from bot.emulator.api import ApiError, BotApi, Webhook
+from bot.emulator.api import BotApi, Webhook
 from bot.emulator.markup import plain_text as plain_text  # where older imports find it
+from bot.emulator.rules import ApiError
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ import pytest
 from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, ChatMigrated, Conflict, Forbidden, NetworkError, RetryAfter
 
-from bot.emulator.api import ApiError
+from bot.emulator.rules import ApiError
 from bot.emulator.server import BotApiEmulator
 
 pytestmark = pytest.mark.usefixtures("_timedelta_durations")
