@@ -18,8 +18,8 @@ spread over ``--chats`` private chats (ids 1000...):
 A question's latency runs from just before the emulator receives it to when the emulator
 accepts the bot's first message in that chat after it (``Message.sent_at``; the k-th bot
 message in a chat answers its k-th question, "typing" is a chat action, not a message).
-In a burst a chat's questions all leave within milliseconds, so matching by order moves no
-figure by more than that, even where concurrent handling answers them out of order. The
+One chat's questions are handled in the order they came (other chats' meanwhile), so
+matching by order is exact. The
 emulator runs in the same process: its work shares the cores (and the GIL) with the bot's.
 Three questions warm the bot up first and are not counted. The baseline, in the same run:
 the same questions through ``app.knowledge.ask`` in process, one after another. The bot's
@@ -56,7 +56,9 @@ from bench.corpus import articles  # noqa: E402
 from bot.app import App, build_app  # noqa: E402
 from bot.demo import SAMPLE_CORPUS  # noqa: E402
 from bot.emulator import server as emulator_module  # noqa: E402
-from bot.emulator.server import BotApiEmulator, Message, plain_text  # noqa: E402
+from bot.emulator.api import Message  # noqa: E402
+from bot.emulator.markup import plain_text  # noqa: E402
+from bot.emulator.server import BotApiEmulator  # noqa: E402
 from bot.telegram.local import bot_on  # noqa: E402
 
 TOKEN = "123456:BENCH-TOKEN-VALUE"

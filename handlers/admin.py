@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import html
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot.render import text as as_text
-from handlers.common import ids, recall, remember, service_of, typing
+from bot.render import html as render
+from handlers.callbacks import RemoveFeed
+from handlers.common import ids, pressed, recall, remember, service_of, typing
 
 
 async def addfeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -19,12 +18,7 @@ async def addfeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_html("Send the feed's address: <code>/addfeed https://…/rss</code>")
         return
     added = await service_of(context).add_feed(user_id, url)
-    await message.reply_html(
-        f"Following {html.escape(url)}: it is polled within a minute."
-        if added
-        else f"{html.escape(url)} is already followed.",
-        disable_web_page_preview=True,
-    )
+    await message.reply_html(render.feed_added_html(url, added), disable_web_page_preview=True)
 
 
 async def removefeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -35,8 +29,7 @@ async def removefeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if url:
         removed = await service.remove_feed(user_id, url)
         await message.reply_html(
-            f"Stopped following {html.escape(url)}." if removed else "That feed is not followed.",
-            disable_web_page_preview=True,
+            render.feed_removed_html(url, removed), disable_web_page_preview=True
         )
         return
     service.require_admin(user_id)
@@ -45,7 +38,11 @@ async def removefeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await message.reply_html("No feeds are followed.")
         return
     keyboard = [
-        [InlineKeyboardButton(f.url[-60:], callback_data=f"rf:{remember(context, f.url)}")]
+        [
+            InlineKeyboardButton(
+                f.url[-60:], callback_data=RemoveFeed(remember(context, f.url)).pack()
+            )
+        ]
         for f in feeds[:50]
     ]
     await message.reply_html("Stop following which?", reply_markup=InlineKeyboardMarkup(keyboard))
@@ -53,9 +50,8 @@ async def removefeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 async def removefeed_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A feed picked to remove."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    url = recall(context, query.data[3:])
+    _, query, data = pressed(update, RemoveFeed)
+    url = recall(context, data.key)
     if not isinstance(url, str):
         await query.answer("This choice has expired: send /removefeed again.", show_alert=True)
         return
@@ -63,7 +59,7 @@ async def removefeed_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE)
     removed = await service_of(context).remove_feed(user.id if user else None, url)
     await query.answer()
     await query.edit_message_text(
-        f"Stopped following {html.escape(url)}." if removed else "That feed was already removed.",
+        render.feed_removed_html(url, removed, pressed=True),
         parse_mode="HTML",
         disable_web_page_preview=True,
     )
@@ -79,13 +75,11 @@ async def ingest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     service_of(context).require_admin(user_id)
     await typing(update, context)
     report = await service_of(context).ingest_url(user_id, url)
-    await message.reply_html(
-        f"<pre>{html.escape(as_text.report_text(report))}</pre>", disable_web_page_preview=True
-    )
+    await message.reply_html(render.report_html(report), disable_web_page_preview=True)
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/stats (admins)."""
     _, user_id, message = ids(update)
     found = await service_of(context).stats(user_id)
-    await message.reply_html(f"<pre>{html.escape(as_text.stats_text(found, 'vector index'))}</pre>")
+    await message.reply_html(render.stats_html(found))

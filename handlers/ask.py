@@ -8,7 +8,16 @@ from telegram import Update
 from telegram.constants import MessageEntityType
 from telegram.ext import ContextTypes
 
-from handlers.common import ids, page_markup, recall, reply_answer, service_of, typing
+from handlers.callbacks import More, Pick
+from handlers.common import (
+    ids,
+    page_markup,
+    pressed,
+    recall,
+    reply_answer,
+    service_of,
+    typing,
+)
 
 
 async def _answer(
@@ -64,31 +73,27 @@ async def addressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The "More" / "Back" buttons: show another page of an answer by editing the message."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    _, key, page = query.data.split(":")
-    pages = recall(context, key)
-    if not isinstance(pages, list) or not page.isdigit() or int(page) >= len(pages):
+    _, query, data = pressed(update, More)
+    pages = recall(context, data.key)
+    if not isinstance(pages, list) or not 0 <= data.page < len(pages):
         await query.answer("This answer has expired: ask again.", show_alert=True)
         return
     await query.answer()
     await query.edit_message_text(
-        pages[int(page)],
+        pages[data.page],
         parse_mode="HTML",
-        reply_markup=page_markup(int(key), int(page), len(pages)),
+        reply_markup=page_markup(data.key, data.page, len(pages)),
         disable_web_page_preview=True,
     )
 
 
 async def pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A place picked from the buttons of an ambiguous or unknown place: answer for it."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    _, key, geonameid = query.data.split(":")
-    question = recall(context, key)
+    _, query, picked = pressed(update, Pick)
+    question = recall(context, picked.key)
     if not isinstance(question, str):
         await query.answer("This question has expired: ask again.", show_alert=True)
         return
     await query.answer()
     await query.edit_message_reply_markup(None)
-    await _answer(update, context, question, near=geonameid)
+    await _answer(update, context, question, near=str(picked.geonameid))

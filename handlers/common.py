@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction
 from telegram.ext import ContextTypes
 
 from bot.render import html as render
 from bot.service import Service
+from handlers.callbacks import CallbackData, More, Pick
 from index.models import Answer, Place
+
+Pressed = TypeVar("Pressed", bound=CallbackData)
 
 _KEPT = 200  # answers and pending choices remembered per chat for buttons
 
@@ -27,6 +31,13 @@ def ids(update: Update) -> tuple[int, int | None, Message]:
     assert message is not None and update.effective_chat is not None
     user = update.effective_user
     return update.effective_chat.id, user.id if user else None, message
+
+
+def pressed(update: Update, kind: type[Pressed]) -> tuple[int, CallbackQuery, Pressed]:
+    """(chat id, query, its button's data unpacked as ``kind``) of a button press."""
+    query = update.callback_query
+    assert query is not None and update.effective_chat is not None
+    return update.effective_chat.id, query, kind.unpack(query.data)
 
 
 async def typing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -53,16 +64,18 @@ def remember(context: ContextTypes.DEFAULT_TYPE, value: Any) -> int:
     return key
 
 
-def recall(context: ContextTypes.DEFAULT_TYPE, key: str) -> Any:
+def recall(context: ContextTypes.DEFAULT_TYPE, key: int) -> Any:
     """The value kept under ``key``, or None when it has expired."""
     store = context.chat_data if context.chat_data is not None else {}
     kept: dict[int, Any] = store.get("kept", {})
-    return kept.get(int(key)) if key.isdigit() else None
+    return kept.get(key)
 
 
-def place_buttons(prefix: str, places: tuple[Place, ...]) -> InlineKeyboardMarkup:
-    """One button per place ("Fedorivka (Donetsk, UA)"), callback data ``prefix:geonameid``;
-    places of one name in one region are told apart by where they lie."""
+def place_buttons(
+    data: Callable[[int], CallbackData], places: tuple[Place, ...]
+) -> InlineKeyboardMarkup:
+    """One button per place ("Fedorivka (Donetsk, UA)") carrying ``data(geonameid)``; places
+    of one name in one region are told apart by where they lie."""
     shown = places[:8]
     labels = [p.label for p in shown]
     return InlineKeyboardMarkup(
@@ -74,7 +87,7 @@ def place_buttons(prefix: str, places: tuple[Place, ...]) -> InlineKeyboardMarku
                         if labels.count(p.label) == 1
                         else f"{p.label} {p.lat:.2f}, {p.lon:.2f}"
                     )[:60],
-                    callback_data=f"{prefix}:{p.geonameid}",
+                    callback_data=data(p.geonameid).pack(),
                 )
             ]
             for p in shown
@@ -86,9 +99,9 @@ def page_markup(key: int, page: int, pages: int) -> InlineKeyboardMarkup | None:
     """Back / More buttons for page ``page`` of ``pages``."""
     row = []
     if page > 0:
-        row.append(InlineKeyboardButton("◂ Back", callback_data=f"more:{key}:{page - 1}"))
+        row.append(InlineKeyboardButton("◂ Back", callback_data=More(key, page - 1).pack()))
     if page < pages - 1:
-        row.append(InlineKeyboardButton("More ▸", callback_data=f"more:{key}:{page + 1}"))
+        row.append(InlineKeyboardButton("More ▸", callback_data=More(key, page + 1).pack()))
     return InlineKeyboardMarkup([row]) if row else None
 
 
@@ -99,12 +112,10 @@ async def reply_answer(
     _, _, message = ids(update)
     if answer.candidates or answer.suggestions:
         key = remember(context, question)
-        intro = "Which one do you mean?" if answer.candidates else "Pick one to search there:"
-        text = "\n\n".join(render.answer_html(answer)) + f"\n\n{intro}"
         places = answer.candidates or answer.suggestions
         await message.reply_html(
-            text,
-            reply_markup=place_buttons(f"pick:{key}", places),
+            render.choice_html(answer),
+            reply_markup=place_buttons(lambda geonameid: Pick(key, geonameid), places),
             disable_web_page_preview=True,
         )
         return

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import html
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot.digests.watching import WatchRequest
 from bot.render import html as render
-from handlers.common import ids, place_buttons, recall, remember, service_of
+from handlers.callbacks import Unwatch, WatchPick, WatchPoint
+from handlers.common import ids, place_buttons, pressed, recall, remember, service_of
 
 _POINT_RADII = (5, 15, 30)
 
@@ -25,38 +24,23 @@ async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         return
     outcome = await service_of(context).watch(chat_id, text)
-    if outcome.watch is not None:
-        await message.reply_html(render.watch_html(outcome.watch))
-        return
-    key = remember(context, outcome.request)
-    if outcome.candidates:
-        await message.reply_html(
-            f"Several places are called <b>{html.escape(outcome.request.place)}</b>. Which one?",
-            reply_markup=place_buttons(f"wpick:{key}", outcome.candidates),
-        )
-    elif outcome.suggestions:
-        await message.reply_html(
-            f"I don't know <b>{html.escape(outcome.request.place)}</b>. Did you mean:",
-            reply_markup=place_buttons(f"wpick:{key}", outcome.suggestions),
-        )
-    else:
-        await message.reply_html(
-            f"I don't know a place called <b>{html.escape(outcome.request.place)}</b>. "
-            "Check the spelling, or share its location."
-        )
+    places = outcome.candidates or outcome.suggestions
+    markup = None
+    if outcome.watch is None and places:
+        key = remember(context, outcome.request)
+        markup = place_buttons(lambda geonameid: WatchPick(key, geonameid), places)
+    await message.reply_html(render.watch_outcome_html(outcome), reply_markup=markup)
 
 
 async def picked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A place picked for /watch from buttons."""
-    query = update.callback_query
-    assert query is not None and query.data is not None and update.effective_chat is not None
-    _, key, geonameid = query.data.split(":")
-    request = recall(context, key)
+    chat_id, query, data = pressed(update, WatchPick)
+    request = recall(context, data.key)
     if not isinstance(request, WatchRequest):
         await query.answer("This choice has expired: send /watch again.", show_alert=True)
         return
     made = await service_of(context).watch_place(
-        update.effective_chat.id, int(geonameid), request.radius_km, request.keywords
+        chat_id, data.geonameid, request.radius_km, request.keywords
     )
     await query.answer()
     await query.edit_message_text(render.watch_html(made), parse_mode="HTML")
@@ -68,7 +52,7 @@ async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert message.location is not None
     lat, lon = round(message.location.latitude, 4), round(message.location.longitude, 4)
     buttons = [
-        InlineKeyboardButton(f"{km} km", callback_data=f"wl:{lat}:{lon}:{km}")
+        InlineKeyboardButton(f"{km} km", callback_data=WatchPoint(lat, lon, km).pack())
         for km in _POINT_RADII
     ]
     await message.reply_html(
@@ -79,12 +63,8 @@ async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def watch_point(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The radius picked for a shared location."""
-    query = update.callback_query
-    assert query is not None and query.data is not None and update.effective_chat is not None
-    _, lat, lon, km = query.data.split(":")
-    made = await service_of(context).watch_point(
-        update.effective_chat.id, float(lat), float(lon), float(km)
-    )
+    chat_id, query, point = pressed(update, WatchPoint)
+    made = await service_of(context).watch_point(chat_id, point.lat, point.lon, float(point.km))
     await query.answer()
     await query.edit_message_text(render.watch_html(made), parse_mode="HTML")
 
@@ -107,23 +87,17 @@ async def unwatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     named = [w for w in found if name and w.name.casefold() == name]
     if len(named) == 1:
         await service.unwatch(chat_id, named[0].id)
-        await message.reply_html(f"Stopped watching <b>{html.escape(named[0].title)}</b>.")
+        await message.reply_html(render.unwatched_html(named[0]))
         return
     keyboard = [
-        [InlineKeyboardButton(w.title[:60], callback_data=f"uw:{w.id}")] for w in found[:50]
+        [InlineKeyboardButton(w.title[:60], callback_data=Unwatch(w.id).pack())] for w in found[:50]
     ]
     await message.reply_html("Stop watching which?", reply_markup=InlineKeyboardMarkup(keyboard))
 
 
 async def unwatch_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A watch picked to remove."""
-    query = update.callback_query
-    assert query is not None and query.data is not None and update.effective_chat is not None
-    removed = await service_of(context).unwatch(update.effective_chat.id, int(query.data[3:]))
+    chat_id, query, data = pressed(update, Unwatch)
+    removed = await service_of(context).unwatch(chat_id, data.watch_id)
     await query.answer()
-    text = (
-        f"Stopped watching <b>{html.escape(removed.title)}</b>."
-        if removed
-        else "That watch was already removed."
-    )
-    await query.edit_message_text(text, parse_mode="HTML")
+    await query.edit_message_text(render.unwatched_html(removed), parse_mode="HTML")

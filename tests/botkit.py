@@ -10,11 +10,14 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.app import App
-from bot.emulator.server import BotApiEmulator, Message, plain_text
+from bot.emulator.api import Message
+from bot.emulator.markup import plain_text
+from bot.emulator.server import BotApiEmulator
 from bot.service import Service
-from bot.telegram.local import bot_on
+from bot.telegram.local import bot_on, buttons
 
 TOKEN = "123456:SECRET-TOKEN-VALUE"
+__all__ = ["TOKEN", "bot_running", "buttons", "replies", "service_of", "shown", "until"]
 
 
 @contextlib.asynccontextmanager
@@ -59,9 +62,3 @@ async def until(
 def shown(message: Message) -> str:
     """A message as the user sees it."""
     return plain_text(message.text, message.parse_mode)
-
-
-def buttons(message: Message) -> dict[str, str]:
-    """Button text -> callback data under a message."""
-    rows = (message.reply_markup or {}).get("inline_keyboard", [])
-    return {b["text"]: b.get("callback_data", "") for row in rows for b in row}

@@ -14,143 +14,25 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from email.message import Message as HeaderMessage
-from html.parser import HTMLParser
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import IO, Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
+
+from bot.emulator.api import BotApi, Webhook
+from bot.emulator.rules import ApiError
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT = 4096
-MAX_CALLBACK_DATA = 64
 WEBHOOK_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK_ATTEMPTS = 4
 WEBHOOK_RETRY_DELAY = 0.2
 # A webhook that takes longer than this is failing, and a stuck one must not hold up stop().
 WEBHOOK_TIMEOUT = 5.0
-_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
-_COMMAND_AT = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]+)?(?![A-Za-z0-9_])")
-_CONFLICT = (
-    "Conflict: can't use getUpdates method while webhook is active; "
-    "use deleteWebhook to delete the webhook first"
-)
-# Tags Telegram's HTML parse mode accepts (https://core.telegram.org/bots/api#html-style).
-_TAG_AT = re.compile(r"</?[a-zA-Z][a-zA-Z-]*(?:\s[^<>]*)?>")
-_ENTITY_AT = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
-_TAGS = frozenset(
-    "b strong i em u ins s strike del a code pre span tg-spoiler tg-emoji blockquote".split()
-)
-
-
-class ApiError(Exception):
-    """An error answer: HTTP status = Telegram's error_code."""
-
-    def __init__(
-        self,
-        code: int,
-        description: str,
-        retry_after: int | None = None,
-        migrate_to_chat_id: int | None = None,
-    ) -> None:
-        super().__init__(description)
-        self.code = code
-        self.description = description
-        self.retry_after = retry_after
-        self.migrate_to_chat_id = migrate_to_chat_id
-
-    @property
-    def parameters(self) -> dict[str, int]:
-        """Telegram's ResponseParameters for this error; empty when it has none."""
-        params: dict[str, int] = {}
-        if self.retry_after is not None:
-            params["retry_after"] = self.retry_after
-        if self.migrate_to_chat_id is not None:
-            params["migrate_to_chat_id"] = self.migrate_to_chat_id
-        return params
-
-
-class _HtmlCheck(HTMLParser):
-    """Parses Telegram HTML like Telegram: known tags only, balanced; returns the plain text."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[str] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in _TAGS:
-            raise ApiError(
-                400, f'Bad Request: can\'t parse entities: unsupported start tag "{tag}"'
-            )
-        if tag == "a" and not dict(attrs).get("href"):
-            raise ApiError(400, "Bad Request: can't parse entities: a tag without href")
-        self.stack.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self.stack or self.stack[-1] != tag:
-            raise ApiError(400, f'Bad Request: can\'t parse entities: unexpected end tag "{tag}"')
-        self.stack.pop()
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
-def plain_text(text: str, parse_mode: str | None) -> str:
-    """The text a user sees, after checking the markup as Telegram does."""
-    if parse_mode is None or parse_mode.upper() != "HTML":
-        return text
-    for m in re.finditer(r"[<&]", text):
-        pattern = _TAG_AT if m.group() == "<" else _ENTITY_AT
-        if not pattern.match(text, m.start()):
-            what = "tag" if m.group() == "<" else "entity"
-            raise ApiError(
-                400,
-                f'Bad Request: can\'t parse entities: unescaped "{m.group()}" '
-                f"(not a {what}) at byte offset {len(text[: m.start()].encode())}",
-            )
-    parser = _HtmlCheck()
-    parser.feed(text)
-    parser.close()
-    if parser.stack:
-        raise ApiError(
-            400, f'Bad Request: can\'t parse entities: unclosed start tag "{parser.stack[-1]}"'
-        )
-    return "".join(parser.text)
-
-
-@dataclass
-class Message:
-    """A message as the emulator stores it."""
-
-    message_id: int
-    chat_id: int
-    text: str
-    from_bot: bool
-    parse_mode: str | None = None
-    reply_markup: dict[str, Any] | None = None
-    date: int = field(default_factory=lambda: int(time.time()))
-    location: tuple[float, float] | None = None
-    # time.monotonic() when the emulator accepted it: tests check the bot's pacing with it.
-    sent_at: float = field(default_factory=time.monotonic)
-    reply_to_message_id: int | None = None
-
-
-@dataclass(frozen=True)
-class Webhook:
-    """A webhook as setWebhook stored it."""
-
-    url: str
-    secret_token: str | None = None
-    allowed_updates: tuple[str, ...] = ()
 
 
 class _Server(ThreadingHTTPServer):
@@ -159,8 +41,9 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
 
 
-class BotApiEmulator:
-    """The emulator's state and API; :meth:`start` serves it, :meth:`stop` ends it."""
+class BotApiEmulator(BotApi):
+    """The emulated Bot API served over HTTP: :meth:`start` serves it, :meth:`stop` ends it;
+    updates go to long polls or, once a webhook is set, are POSTed to it in order."""
 
     def __init__(
         self,
@@ -169,30 +52,11 @@ class BotApiEmulator:
         webhook_attempts: int = WEBHOOK_ATTEMPTS,
         webhook_retry_delay: float = WEBHOOK_RETRY_DELAY,
     ) -> None:
-        self.bot_username = bot_username
+        super().__init__(bot_username)
         self.webhook_attempts = webhook_attempts
         self.webhook_retry_delay = webhook_retry_delay
-        self.bot_id = 1_000_001
-        self.messages: list[Message] = []
-        self.actions: list[tuple[int, str]] = []
-        self.commands: list[dict[str, str]] = []
-        self.callback_answers: list[dict[str, Any]] = []
-        self._updates: list[dict[str, Any]] = []
-        self._next_update = 1
-        self._next_message = 1
-        self._failures: list[tuple[str, int, int | None]] = []  # (method, code, retry_after)
-        self._cond = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
-        self.calls: list[str] = []
-        self._chats: dict[int, dict[str, Any]] = {}
-        self._blocked: set[int] = set()
-        self._migrated: dict[int, int] = {}
-        self._webhook: Webhook | None = None
-        self._webhook_error: tuple[int, str] | None = None  # (unix time, message), as Telegram
         self._deliverer: threading.Thread | None = None
-        self._closed = False
-
-    # -- serving ----------------------------------------------------------------------
 
     @property
     def url(self) -> str:
@@ -218,14 +82,14 @@ class BotApiEmulator:
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         with self._cond:
-            self._closed = False
+            self._open = True
             self._ensure_deliverer()
         return self
 
     def stop(self) -> None:
         """Stop serving and webhook delivery, and wake every waiting long poll."""
         with self._cond:
-            self._closed = True
+            self._open = False
             deliverer = self._deliverer
             self._cond.notify_all()
         if deliverer is not None:
@@ -261,324 +125,9 @@ class BotApiEmulator:
         except (BrokenPipeError, ConnectionResetError):
             log.debug("the client hung up before %s got its answer", parts[-1])
 
-    # -- test controls -----------------------------------------------------------------
-
-    def fail_next(self, method: str, times: int = 1, code: int = 429, retry_after: int = 1) -> None:
-        """Make the next ``times`` calls of ``method`` fail (429 with retry_after, or 5xx)."""
-        with self._cond:
-            for _ in range(times):
-                self._failures.append((method, code, retry_after if code == 429 else None))
-
-    def block(self, chat_id: int) -> None:
-        """The user blocks the bot: every send and edit to ``chat_id`` answers 403."""
-        with self._cond:
-            self._blocked.add(chat_id)
-
-    def unblock(self, chat_id: int) -> None:
-        """The user unblocks the bot in ``chat_id``."""
-        with self._cond:
-            self._blocked.discard(chat_id)
-
-    def migrate(self, chat_id: int, new_chat_id: int) -> None:
-        """Upgrade group ``chat_id`` to supergroup ``new_chat_id``: the old id answers 400."""
-        if new_chat_id == chat_id:
-            raise ValueError("a migrated group needs a new chat id")
-        with self._cond:
-            title = self._chat(chat_id, default="group").get("title")
-            self._chat(new_chat_id, "supergroup", title)
-            self._migrated[chat_id] = new_chat_id
-
-    @property
-    def webhook(self) -> Webhook | None:
-        """The webhook setWebhook stored, or None while the bot polls."""
-        with self._cond:
-            return self._webhook
-
-    # -- the simulated user ------------------------------------------------------------
-
-    def _user(self, user_id: int, name: str) -> dict[str, Any]:
-        return {"id": user_id, "is_bot": False, "first_name": name}
-
-    def _chat(
-        self,
-        chat_id: int,
-        kind: str | None = None,
-        title: str | None = None,
-        *,
-        default: str | None = None,
-    ) -> dict[str, Any]:
-        """The chat as updates show it: as ``kind`` and ``title`` say, else as last seen."""
-        with self._cond:
-            known = self._chats.get(chat_id, {})
-            if known and kind is None and title is None:
-                return dict(known)
-            # Telegram numbers users and bots positive, groups negative.
-            kind = kind or known.get("type") or default or ("private" if chat_id > 0 else "group")
-            chat: dict[str, Any] = {"id": chat_id, "type": kind}
-            if kind == "private":
-                chat["first_name"] = "User"
-            else:
-                chat["title"] = title or known.get("title") or f"Group {chat_id}"
-            self._chats[chat_id] = chat
-            return dict(chat)
-
-    def _entities(self, text: str) -> list[dict[str, Any]]:
-        """The bot_command and bot mention entities Telegram would attach, in UTF-16 units."""
-        spans: list[tuple[str, int, int]] = []
-        command = _COMMAND_AT.match(text)
-        if command:
-            spans.append(("bot_command", 0, command.end()))
-        mention = re.compile(
-            rf"(?<![A-Za-z0-9_@])@{re.escape(self.bot_username)}(?![A-Za-z0-9_])", re.IGNORECASE
-        )
-        for m in mention.finditer(text):
-            # "/ask@sitrep_bot" is one bot_command, not a command and a mention.
-            if not command or m.start() >= command.end():
-                spans.append(("mention", m.start(), m.end()))
-        return [
-            {
-                "type": kind,
-                "offset": _utf16_len(text[:start]),
-                "length": _utf16_len(text[start:end]),
-            }
-            for kind, start, end in spans
-        ]
-
-    def _push(self, update: dict[str, Any]) -> int:
-        with self._cond:
-            update["update_id"] = self._next_update
-            self._next_update += 1
-            self._updates.append(update)
-            self._cond.notify_all()
-            return int(update["update_id"])
-
-    def user_says(
-        self,
-        text: str,
-        chat_id: int = 100,
-        user_id: int = 100,
-        kind: str | None = None,
-        name: str = "User",
-        *,
-        title: str | None = None,
-        reply_to: Message | None = None,
-    ) -> Message:
-        """A user sends ``text`` to a chat, maybe replying to ``reply_to``; returns the message.
-
-        ``kind`` is "private", "group" or "supergroup" (default: as this chat was last seen,
-        else private) and ``title`` names a group. A leading /command and "@<bot_username>"
-        get Telegram's bot_command and mention entities.
-        """
-        if reply_to is not None and reply_to.chat_id != chat_id:
-            raise ValueError("a reply must be in the chat of the message it replies to")
-        chat = self._chat(chat_id, kind, title, default="private")
-        reply_id = reply_to.message_id if reply_to is not None else None
-        msg = self._store(chat_id, text, from_bot=False, reply_to_message_id=reply_id)
-        payload: dict[str, Any] = {
-            "message_id": msg.message_id,
-            "date": msg.date,
-            "chat": chat,
-            "from": self._user(user_id, name),
-            "text": text,
-        }
-        entities = self._entities(text)
-        if entities:
-            payload["entities"] = entities
-        if reply_to is not None:
-            payload["reply_to_message"] = self._message_json(reply_to)
-        self._push({"message": payload})
-        return msg
-
-    def user_shares_location(
-        self, lat: float, lon: float, chat_id: int = 100, user_id: int = 100
-    ) -> None:
-        """A user shares a location pin."""
-        msg = self._store(chat_id, "", from_bot=False)
-        msg.location = (lat, lon)
-        self._push(
-            {
-                "message": {
-                    "message_id": msg.message_id,
-                    "date": msg.date,
-                    "chat": self._chat(chat_id, default="private"),
-                    "from": self._user(user_id, "User"),
-                    "location": {"latitude": lat, "longitude": lon},
-                }
-            }
-        )
-
-    def user_presses(self, message: Message, data: str, user_id: int = 100) -> None:
-        """A user presses the inline button carrying ``data`` under a bot message."""
-        buttons = [
-            b for row in (message.reply_markup or {}).get("inline_keyboard", []) for b in row
-        ]
-        if not any(b.get("callback_data") == data for b in buttons):
-            raise ValueError(f"no button with callback data {data!r} under that message")
-        self._push(
-            {
-                "callback_query": {
-                    "id": str(self._next_update),
-                    "from": self._user(user_id, "User"),
-                    "chat_instance": str(message.chat_id),
-                    "data": data,
-                    "message": self._message_json(message),
-                }
-            }
-        )
-
-    def bot_messages(self, chat_id: int | None = None) -> list[Message]:
-        """Messages the bot sent (or last edited), oldest first."""
-        with self._cond:
-            return [
-                m for m in self.messages if m.from_bot and (chat_id is None or m.chat_id == chat_id)
-            ]
-
-    def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
-        """Wait until ``predicate()`` holds (the bot answered), at most ``timeout`` seconds."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while not predicate():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._cond.wait(min(left, 0.05))
-        return True
-
-    # -- the Bot API -------------------------------------------------------------------
-
-    def _store(self, chat_id: int, text: str, from_bot: bool, **kw: Any) -> Message:
-        with self._cond:
-            msg = Message(self._next_message, chat_id, text, from_bot, **kw)
-            self._next_message += 1
-            self.messages.append(msg)
-            self._cond.notify_all()
-            return msg
-
-    def _message_json(self, m: Message) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "message_id": m.message_id,
-            "date": m.date,
-            "chat": self._chat(m.chat_id),
-        }
-        if m.from_bot:
-            out["from"] = {
-                "id": self.bot_id,
-                "is_bot": True,
-                "first_name": "Sitrep",
-                "username": self.bot_username,
-            }
-        if m.location:
-            out["location"] = {"latitude": m.location[0], "longitude": m.location[1]}
-        else:
-            out["text"] = plain_text(m.text, m.parse_mode)
-        if m.reply_markup:
-            out["reply_markup"] = m.reply_markup
-        return out
-
-    def call(self, method: str, params: dict[str, Any]) -> Any:
-        """Answer one Bot API call (raises ApiError as Telegram would answer an error)."""
-        with self._cond:
-            self.calls.append(method)
-            for i, (name, code, retry) in enumerate(self._failures):
-                if name == method:
-                    del self._failures[i]
-                    raise ApiError(code, _failure_text(code, retry), retry)
-        handler = getattr(self, "_api_" + method.lower(), None)
-        if handler is None:
-            raise ApiError(404, "Not Found: method not found")
-        return handler(params)
-
-    def _api_getme(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "id": self.bot_id,
-            "is_bot": True,
-            "first_name": "Sitrep",
-            "username": self.bot_username,
-            "can_join_groups": True,
-            "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
-        }
-
-    def _api_setwebhook(self, params: dict[str, Any]) -> bool:
-        url = str(params.get("url") or "")
-        secret = str(params.get("secret_token") or "") or None
-        allowed = _json(params.get("allowed_updates"), "allowed_updates")
-        # Telegram wants HTTPS on a public port; a local emulator takes plain HTTP too.
-        if url and urlsplit(url).scheme not in ("http", "https"):
-            raise ApiError(400, "Bad Request: bad webhook: an HTTP(S) URL must be provided")
-        if secret is not None and not _SECRET.fullmatch(secret):
-            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
-        if allowed is not None and not (
-            isinstance(allowed, list) and all(isinstance(a, str) for a in allowed)
-        ):
-            raise ApiError(400, "Bad Request: can't parse allowed_updates JSON object")
-        with self._cond:
-            if _flag(params.get("drop_pending_updates")):
-                self._updates.clear()
-            # An empty url removes the webhook, as on Telegram.
-            self._webhook = Webhook(url, secret, tuple(allowed or ())) if url else None
-            self._webhook_error = None
-            self._ensure_deliverer()
-            self._cond.notify_all()
-        return True
-
-    def _api_deletewebhook(self, params: dict[str, Any]) -> bool:
-        with self._cond:
-            if _flag(params.get("drop_pending_updates")):
-                self._updates.clear()
-            self._webhook = None
-            self._cond.notify_all()
-        return True
-
-    def _api_getwebhookinfo(self, params: dict[str, Any]) -> dict[str, Any]:
-        with self._cond:
-            hook = self._webhook
-            info: dict[str, Any] = {
-                "url": hook.url if hook else "",
-                "has_custom_certificate": False,
-                "pending_update_count": len(self._updates),
-            }
-            if hook and hook.allowed_updates:
-                info["allowed_updates"] = list(hook.allowed_updates)
-            if hook and self._webhook_error:
-                info["last_error_date"], info["last_error_message"] = self._webhook_error
-            return info
-
-    def _api_setmycommands(self, params: dict[str, Any]) -> bool:
-        commands = _json(params.get("commands"), "commands")
-        if not isinstance(commands, list) or not all(
-            isinstance(c, dict) and c.get("command") and c.get("description") for c in commands
-        ):
-            raise ApiError(400, "Bad Request: commands must be a list of command, description")
-        self.commands = commands
-        return True
-
-    def _api_getmycommands(self, params: dict[str, Any]) -> list[dict[str, str]]:
-        return self.commands
-
-    def _api_getupdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        offset = int(params.get("offset") or 0)
-        timeout = min(float(params.get("timeout") or 0), 30.0)
-        limit = int(params.get("limit") or 100)
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            if self._webhook is not None:
-                raise ApiError(409, _CONFLICT)
-            if offset:
-                self._updates = [u for u in self._updates if u["update_id"] >= offset]
-            while not self._updates and self._server is not None:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                self._cond.wait(min(left, 0.25))
-                # Telegram ends a running long poll when a webhook is set.
-                if self._webhook is not None:
-                    raise ApiError(409, _CONFLICT)
-            return [dict(u) for u in self._updates[:limit]]
-
     def _ensure_deliverer(self) -> None:
         """Start the webhook delivery thread if a webhook is set and none runs (lock held)."""
-        if self._webhook is not None and self._deliverer is None and not self._closed:
+        if self._webhook is not None and self._deliverer is None and self._open:
             self._deliverer = threading.Thread(
                 target=self._deliver, name="bot-api-emulator-webhook", daemon=True
             )
@@ -589,10 +138,10 @@ class BotApiEmulator:
         attempts = 0
         while True:
             with self._cond:
-                while not self._closed and self._webhook is not None and not self._updates:
+                while self._open and self._webhook is not None and not self._updates:
                     self._cond.wait()
                 hook = self._webhook
-                if self._closed or hook is None:
+                if not self._open or hook is None:
                     self._deliverer = None
                     return
                 update = dict(self._updates[0])
@@ -619,126 +168,14 @@ class BotApiEmulator:
                     self._cond.notify_all()
                     continue
                 deadline = time.monotonic() + self.webhook_retry_delay
-                while not self._closed and self._webhook is hook:
+                while self._open and self._webhook is hook:
                     left = deadline - time.monotonic()
                     if left <= 0:
                         break
                     self._cond.wait(left)
 
-    def _reply_markup(self, params: dict[str, Any]) -> dict[str, Any] | None:
-        markup = _json(params.get("reply_markup"), "reply_markup")
-        if markup is None:
-            return None
-        for row in markup.get("inline_keyboard", []):
-            for button in row:
-                data = button.get("callback_data")
-                if data is not None and len(str(data).encode()) > MAX_CALLBACK_DATA:
-                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
-        return dict(markup)
-
-    def _checked_text(self, params: dict[str, Any]) -> tuple[str, str | None]:
-        text = str(params.get("text") or "")
-        mode = params.get("parse_mode")
-        shown = plain_text(text, mode)
-        if not shown.strip():
-            raise ApiError(400, "Bad Request: message text is empty")
-        if len(shown) > MAX_TEXT:
-            raise ApiError(400, "Bad Request: message is too long")
-        return text, mode
-
-    def _chat_id(self, params: dict[str, Any]) -> int:
-        """The chat a send or edit goes to, refused as Telegram refuses blocked and old chats."""
-        try:
-            chat_id = int(params["chat_id"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ApiError(400, "Bad Request: chat not found") from exc
-        with self._cond:
-            if chat_id in self._blocked:
-                raise ApiError(403, "Forbidden: bot was blocked by the user")
-            new_chat_id = self._migrated.get(chat_id)
-        if new_chat_id is not None:
-            raise ApiError(
-                400,
-                "Bad Request: group chat was upgraded to a supergroup chat",
-                migrate_to_chat_id=new_chat_id,
-            )
-        return chat_id
-
-    def _api_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
-        chat_id = self._chat_id(params)
-        text, mode = self._checked_text(params)
-        msg = self._store(
-            chat_id, text, True, parse_mode=mode, reply_markup=self._reply_markup(params)
-        )
-        return self._message_json(msg)
-
-    def _api_sendlocation(self, params: dict[str, Any]) -> dict[str, Any]:
-        msg = self._store(self._chat_id(params), "", True, reply_markup=self._reply_markup(params))
-        msg.location = (float(params["latitude"]), float(params["longitude"]))
-        return self._message_json(msg)
-
-    def _find(self, params: dict[str, Any]) -> Message:
-        chat_id, message_id = self._chat_id(params), int(params["message_id"])
-        for m in self.messages:
-            if m.chat_id == chat_id and m.message_id == message_id:
-                if not m.from_bot:
-                    raise ApiError(400, "Bad Request: message can't be edited")
-                return m
-        raise ApiError(400, "Bad Request: message to edit not found")
-
-    def _api_editmessagetext(self, params: dict[str, Any]) -> dict[str, Any]:
-        msg = self._find(params)
-        text, mode = self._checked_text(params)
-        markup = self._reply_markup(params)
-        if (text, mode, markup) == (msg.text, msg.parse_mode, msg.reply_markup):
-            raise ApiError(
-                400,
-                "Bad Request: message is not modified: specified new message "
-                "content and reply markup are exactly the same as a current "
-                "content and reply markup of the message",
-            )
-        with self._cond:
-            msg.text, msg.parse_mode, msg.reply_markup = text, mode, markup
-            self._cond.notify_all()
-        return self._message_json(msg)
-
-    def _api_editmessagereplymarkup(self, params: dict[str, Any]) -> dict[str, Any]:
-        msg = self._find(params)
-        markup = self._reply_markup(params)
-        if markup == msg.reply_markup:
-            raise ApiError(400, "Bad Request: message is not modified")
-        with self._cond:
-            msg.reply_markup = markup
-            self._cond.notify_all()
-        return self._message_json(msg)
-
-    def _api_answercallbackquery(self, params: dict[str, Any]) -> bool:
-        self.callback_answers.append(dict(params))
-        return True
-
-    def _api_sendchataction(self, params: dict[str, Any]) -> bool:
-        self.actions.append((self._chat_id(params), str(params.get("action"))))
-        return True
-
-
-def _utf16_len(text: str) -> int:
-    """Length in UTF-16 code units, the unit of Telegram's entity offsets."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _flag(value: Any) -> bool:
-    """A boolean parameter, sent as JSON ``true`` in a form or as a JSON body's bool."""
-    return value is True or str(value).lower() in ("true", "1")
-
-
-def _failure_text(code: int, retry_after: int | None) -> str:
-    """The description Telegram gives with an injected error code."""
-    if code == 429:
-        return f"Too Many Requests: retry after {retry_after}"
-    try:
-        return HTTPStatus(code).phrase
-    except ValueError:
-        return "Internal Server Error"
+    def _webhook_set(self) -> None:
+        self._ensure_deliverer()
 
 
 def _update_type(update: dict[str, Any]) -> str:
@@ -783,15 +220,6 @@ def _post(hook: Webhook, update: dict[str, Any]) -> str | None:
     if not 200 <= status < 300:
         return f"Wrong response from the webhook: {status}"
     return None
-
-
-def _json(value: Any, name: str) -> Any:
-    if value is None or not isinstance(value, str):
-        return value
-    try:
-        return json.loads(value)
-    except json.JSONDecodeError as exc:
-        raise ApiError(400, f"Bad Request: can't parse {name} JSON object") from exc
 
 
 def _params(raw: bytes, content_type: str, path: str) -> dict[str, Any]:

@@ -6,14 +6,26 @@ Only the Telegram edge (bot/telegram, handlers/) imports this module.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.digests.delivery import DeliveryReport
+from bot.digests.watching import WatchOutcome
 from bot.domain.digests import Digest, DigestItem
 from bot.domain.feeds import Feed
 from bot.domain.watches import ChatSettings, Watch
-from bot.render.text import article_date, matched_text, snippet_parts, why_text
-from index.models import Answer, Citation, PlaceMention, StoredArticle
+from bot.render.text import (
+    article_date,
+    matched_text,
+    report_text,
+    snippet_parts,
+    stats_text,
+    why_text,
+)
+from index.models import Answer, Citation, IngestReport, PlaceMention, StoredArticle
+from index.search.knowledge import IndexStats
 
 # -- Telegram HTML ---------------------------------------------------------------------------
 
@@ -110,7 +122,13 @@ def answer_html(answer: Answer) -> list[str]:
     passage too long for one message is shortened at a word boundary.
     """
     head, blocks, note = _answer_blocks(answer)
-    return pack([head, *blocks, *([note] if note else [])])
+    return _pack([head, *blocks, *([note] if note else [])])
+
+
+def choice_html(answer: Answer) -> str:
+    """An answer that needs the user to pick a place first, with the question to the buttons."""
+    intro = "Which one do you mean?" if answer.candidates else "Pick one to search there:"
+    return _join([*answer_html(answer), intro])
 
 
 def answer_pages(answer: Answer, per_page: int, limit: int = TELEGRAM_LIMIT) -> list[str]:
@@ -118,15 +136,9 @@ def answer_pages(answer: Answer, per_page: int, limit: int = TELEGRAM_LIMIT) -> 
     ``limit``, for paging with a "More" button. Every page repeats the question."""
     head, blocks, note = _answer_blocks(answer)
     if not blocks:
-        return pack([head, *([note] if note else [])], limit)
-    pages: list[list[str]] = [[]]
-    for block in blocks:
-        page = pages[-1]
-        size = len(head) + sum(len(b) + 2 for b in page) + len(block) + 80
-        if page and (len(page) >= per_page or size > limit):
-            pages.append([block])
-        else:
-            page.append(block)
+        return _pack([head, *([note] if note else [])], limit)
+    # Room on every page for the question and for the "passages 1–5 of 8" line and note.
+    pages = pack_blocks([Block(b) for b in blocks], limit, reserve=len(head) + 80, most=per_page)
     out = []
     first = 1
     for number, page in enumerate(pages):
@@ -134,27 +146,62 @@ def answer_pages(answer: Answer, per_page: int, limit: int = TELEGRAM_LIMIT) -> 
         tail = [f"<i>passages {first}–{last} of {len(blocks)}</i>"] if len(pages) > 1 else []
         if number == len(pages) - 1 and note:
             tail.append(note)
-        out.append("\n\n".join([head, *page, *tail]))
+        out.append(_join([head, *(b.html for b in page), *tail]))
         first = last + 1
     return out
 
 
-def pack(blocks: list[str], limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """Join HTML blocks with blank lines into as few messages as fit under ``limit``."""
-    messages: list[str] = []
-    current = ""
+def _pack(blocks: list[str], limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Answer blocks in as few messages as fit under ``limit``; one no message holds is refused."""
     for block in blocks:
         if len(block) > limit:
             raise ValueError(f"an HTML block of {len(block)} characters cannot be sent")
-        joined = f"{current}\n\n{block}" if current else block
-        if len(joined) > limit:
-            messages.append(current)
-            current = block
-        else:
-            current = joined
+    return [
+        _join(b.html for b in group) for group in pack_blocks([Block(b) for b in blocks], limit)
+    ]
+
+
+# -- packing blocks into messages ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Block:
+    """A part of a message that is never split: a passage, a digest item, a heading."""
+
+    html: str
+    ids: tuple[int, ...] = ()  # the passages it delivers (digest items)
+    heading: bool = False  # goes in the message of the block after it, never ends a message
+
+
+def _join(parts: Iterable[str]) -> str:
+    return "\n\n".join(parts)
+
+
+def pack_blocks(
+    blocks: Sequence[Block], limit: int = TELEGRAM_LIMIT, *, reserve: int = 0, most: int = 0
+) -> list[list[Block]]:
+    """Blocks in order, grouped into as few messages as fit: each group joined with blank
+    lines is at most ``limit - reserve`` characters and has at most ``most`` blocks (0: any
+    number). A heading that would end a message moves to the next one with what is under it.
+
+    The one packing rule for answers, answer pages and digests; a block longer than the limit
+    gets a message of its own (callers that cannot send one refuse it first).
+    """
+    groups: list[list[Block]] = []
+    current: list[Block] = []
+    for block in blocks:
+        size = len(_join([*(b.html for b in current), block.html])) + reserve
+        if current and (size > limit or (most and len(current) >= most)):
+            carried: list[Block] = []
+            while current and current[-1].heading:
+                carried.insert(0, current.pop())
+            if current:
+                groups.append(current)
+            current = carried
+        current.append(block)
     if current:
-        messages.append(current)
-    return messages
+        groups.append(current)
+    return groups
 
 
 # -- digests ---------------------------------------------------------------------------------
@@ -188,29 +235,100 @@ def digest_messages(digest: Digest, limit: int = TELEGRAM_LIMIT) -> list[tuple[s
         return []
     count = len(digest.items)
     head = f"🗞 <b>{count} new report{'s' if count != 1 else ''} near your watched places</b>"
-    blocks: list[tuple[str, list[int]]] = [(head, [])]
+    blocks = [Block(head, heading=True)]
     for group in digest.groups:
-        blocks.append((f"<b>{html.escape(group.watch.title)}</b>", []))
+        blocks.append(Block(f"<b>{html.escape(group.watch.title)}</b>", heading=True))
         for item in group.items:
-            blocks.append((digest_item_html(item, group.watch.name), list(item.passage_ids)))
-    messages: list[tuple[str, list[int]]] = []
-    current: list[tuple[str, list[int]]] = []
-    for block in blocks:
-        if current and len("\n\n".join(b for b, _ in [*current, block])) > limit:
-            carried: list[tuple[str, list[int]]] = []
-            while current and not current[-1][1]:  # a heading goes with the items under it
-                carried.insert(0, current.pop())
-            if current:
-                messages.append(("\n\n".join(b for b, _ in current), _ids(current)))
-            current = carried
-        current.append(block)
-    if current:
-        messages.append(("\n\n".join(b for b, _ in current), _ids(current)))
-    return [(t, i) for t, i in messages if i]
+            blocks.append(Block(digest_item_html(item, group.watch.name), item.passage_ids))
+    messages = [
+        (_join([b.html for b in message]), [pid for b in message for pid in b.ids])
+        for message in pack_blocks(blocks, limit)
+    ]
+    return [(text, ids) for text, ids in messages if ids]
 
 
-def _ids(blocks: list[tuple[str, list[int]]]) -> list[int]:
-    return [pid for _, ids in blocks for pid in ids]
+# -- replies to commands: help, watches, digests on demand, admin -----------------------------
+
+HELP = (
+    "<b>Sitrep</b> answers questions about a fast-moving situation with passages from the "
+    "news, each cited, and watches places for you.\n\n"
+    "<b>Ask</b>\n"
+    "/ask <i>question</i> — e.g. <code>/ask shelling near Siversk</code>\n"
+    "/near <i>place</i> [km] — e.g. <code>/near Bakhmut 20</code>\n"
+    "In a private chat any message is a question: <code>what happened in Bajmut?</code> "
+    "In a group, mention me or reply to me.\n\n"
+    "<b>Watch</b>\n"
+    "/watch <i>place</i> [km] [keywords] — e.g. <code>/watch Kupiansk 15 drones</code>; "
+    "or share a location\n"
+    "/watches — what this chat watches; /unwatch — stop\n"
+    "/digest — the new reports now; /settings — digest time, timezone, instant alerts\n\n"
+    "<b>Sources</b>\n"
+    "/sources — the feeds being followed\n\n"
+    "Places may be written in any spelling: Seversk, Síversk, Сіверськ."
+)
+
+ADMIN_HELP = "\n\n<b>Admin</b>\n/addfeed <i>url</i>, /removefeed, /ingest <i>url</i>, /stats"
+
+
+def help_html(admin: bool) -> str:
+    """/start and /help: what the bot does, with examples (and the admin commands to admins)."""
+    return HELP + (ADMIN_HELP if admin else "")
+
+
+def watch_outcome_html(outcome: WatchOutcome) -> str:
+    """/watch: the new watch, or why there is none yet (several places, or none, by that name)."""
+    if outcome.watch is not None:
+        return watch_html(outcome.watch)
+    place = html.escape(outcome.request.place)
+    if outcome.candidates:
+        return f"Several places are called <b>{place}</b>. Which one?"
+    if outcome.suggestions:
+        return f"I don't know <b>{place}</b>. Did you mean:"
+    return f"I don't know a place called <b>{place}</b>. Check the spelling, or share its location."
+
+
+def unwatched_html(removed: Watch | None) -> str:
+    """/unwatch: which watch stopped (None: it was already gone)."""
+    if removed is None:
+        return "That watch was already removed."
+    return f"Stopped watching <b>{html.escape(removed.title)}</b>."
+
+
+def digest_now_html(report: DeliveryReport, watched: bool) -> str | None:
+    """/digest when no digest went out: why; None when the digest itself was the answer."""
+    if report.status == "nothing new":
+        return (
+            "Nothing new near your watched places since the last digest."
+            if watched
+            else "This chat watches nothing yet: <code>/watch Bakhmut 20</code>."
+        )
+    if report.status == "failed":
+        return "Telegram did not take the digest just now; it will follow."
+    return None
+
+
+def feed_added_html(url: str, added: bool) -> str:
+    """/addfeed."""
+    if added:
+        return f"Following {html.escape(url)}: it is polled within a minute."
+    return f"{html.escape(url)} is already followed."
+
+
+def feed_removed_html(url: str, removed: bool, *, pressed: bool = False) -> str:
+    """/removefeed URL, or its button (``pressed``): whether the feed stopped."""
+    if removed:
+        return f"Stopped following {html.escape(url)}."
+    return "That feed was already removed." if pressed else "That feed is not followed."
+
+
+def report_html(report: IngestReport) -> str:
+    """/ingest: the ingest report as the terminal prints it."""
+    return f"<pre>{html.escape(report_text(report))}</pre>"
+
+
+def stats_html(stats: IndexStats) -> str:
+    """/stats."""
+    return f"<pre>{html.escape(stats_text(stats, 'vector index'))}</pre>"
 
 
 # -- watches, settings, sources ----------------------------------------------------------------

@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot
 
 from bot.digests.delivery import DeliveryReport
@@ -17,22 +16,12 @@ from bot.feeds.poller import read_feed_list
 from bot.service import Service
 from bot.settings import Settings, SettingsError, apply_telegram_env
 from bot.telegram.notifier import TelegramNotifier
+from bot.telegram.updates import ChatOrderedProcessor
+from handlers import menu, register
 
 log = logging.getLogger(__name__)
 
 JSONDict = dict[str, Any]
-
-COMMANDS = (
-    BotCommand("ask", "ask what happened, e.g. /ask shelling near Siversk"),
-    BotCommand("near", "what happened near a place: /near Bakhmut 20"),
-    BotCommand("watch", "get a digest about a place: /watch Bakhmut 20 [keywords]"),
-    BotCommand("watches", "the places this chat watches"),
-    BotCommand("unwatch", "stop watching a place"),
-    BotCommand("digest", "send the pending digest now"),
-    BotCommand("settings", "digest time, timezone, instant alerts"),
-    BotCommand("sources", "the feeds being followed"),
-    BotCommand("help", "what this bot does, with examples"),
-)
 
 
 class RedactToken(logging.Filter):
@@ -80,6 +69,20 @@ def _protect_token(secret: str) -> None:
         handler.addFilter(redact)
 
 
+def _token(settings: Settings, token: str | None = None) -> str:
+    """The bot token (``token``, else the setting), kept out of every log from now on."""
+    apply_telegram_env()
+    secret = token or (settings.telegram_token.get() if settings.telegram_token else None)
+    if not secret:
+        raise SettingsError("SITREP_TELEGRAM_TOKEN is not set")
+    _protect_token(secret)
+    return secret
+
+
+def _rate_limiter() -> MessageRateLimiter:
+    return MessageRateLimiter(max_retries=3)
+
+
 async def _digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     service: Service = context.application.bot_data["service"]
     for report in await service.digests.tick():
@@ -98,15 +101,11 @@ def build_telegram(service: Service, settings: Settings, token: str | None = Non
     Jobs (the digest tick and feed polling) are made here from settings; what they act on
     lives in SQLite, so a restart loses nothing.
     """
-    apply_telegram_env()
-    secret = token or (settings.telegram_token.get() if settings.telegram_token else None)
-    if not secret:
-        raise SettingsError("SITREP_TELEGRAM_TOKEN is not set")
-    _protect_token(secret)
+    secret = _token(settings, token)
     api = settings.telegram_api_url.rstrip("/")
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
-        await application.bot.set_my_commands(list(COMMANDS))
+        await application.bot.set_my_commands(menu())
         service.connect(TelegramNotifier(application.bot))
         service.app.feeds.follow(read_feed_list(settings.feeds_file))
         jobs = application.job_queue
@@ -132,14 +131,12 @@ def build_telegram(service: Service, settings: Settings, token: str | None = Non
         .token(secret)
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
-        .rate_limiter(MessageRateLimiter(max_retries=3))
-        .concurrent_updates(True)
+        .rate_limiter(_rate_limiter())
+        .concurrent_updates(ChatOrderedProcessor())
         .post_init(post_init)
         .build()
     )
     application.bot_data["service"] = service
-    from handlers import register
-
     register(application)
     return application
 
@@ -177,12 +174,8 @@ def run(service: Service, settings: Settings) -> None:
 
 async def send_digest(service: Service, settings: Settings, chat_id: int) -> DeliveryReport:
     """``sitrep digest --chat ID``: send one chat its pending digest through the Bot API."""
-    apply_telegram_env()
-    assert settings.telegram_token is not None
-    secret = settings.telegram_token.get()
-    _protect_token(secret)
     api = settings.telegram_api_url.rstrip("/")
-    bot = ExtBot(secret, base_url=f"{api}/bot", rate_limiter=MessageRateLimiter(max_retries=3))
+    bot = ExtBot(_token(settings), base_url=f"{api}/bot", rate_limiter=_rate_limiter())
     async with bot:
         service.connect(TelegramNotifier(bot))
         return await service.digests.send_now(chat_id)

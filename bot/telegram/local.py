@@ -13,7 +13,9 @@ from typing import TextIO
 from telegram.ext import Application
 
 from bot.app import App
-from bot.emulator.server import BotApiEmulator, Message, plain_text
+from bot.emulator.api import Message
+from bot.emulator.markup import plain_text
+from bot.emulator.server import BotApiEmulator
 from bot.service import Service
 from bot.settings import Settings
 from bot.telegram.app import build_telegram
@@ -41,7 +43,7 @@ class LocalChat:
             self.emulator.user_shares_location(lat, lon, self.chat_id, self.chat_id)
         elif press:
             for message in reversed(self.emulator.bot_messages(self.chat_id)):
-                data = _buttons(message).get(press.group(1).strip())
+                data = buttons(message).get(press.group(1).strip())
                 if data is not None:
                     self.emulator.user_presses(message, data, user_id=self.chat_id)
                     return
@@ -77,7 +79,8 @@ class LocalChat:
         ]
 
 
-def _buttons(message: Message) -> dict[str, str]:
+def buttons(message: Message) -> dict[str, str]:
+    """Button text -> callback data under a message."""
     rows = (message.reply_markup or {}).get("inline_keyboard", [])
     return {b.get("text", ""): b.get("callback_data", "") for row in rows for b in row}
 
@@ -85,7 +88,7 @@ def _buttons(message: Message) -> dict[str, str]:
 def render_message(message: Message) -> str:
     """A bot message as the terminal shows it: plain text, then its buttons."""
     text = "bot> " + plain_text(message.text, message.parse_mode).replace("\n", "\n     ")
-    labels = list(_buttons(message))
+    labels = list(buttons(message))
     if labels:
         text += "\n     buttons: " + " | ".join(f"[{label}]" for label in labels)
     return text

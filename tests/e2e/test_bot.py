@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from botkit import TOKEN, bot_running, replies
 from telegram.ext import Application
 
 from bot.app import App
-from bot.emulator.server import BotApiEmulator, Message, plain_text
-from bot.service import Service
-from bot.telegram.app import build_telegram
+from bot.emulator.markup import plain_text
+from bot.emulator.server import BotApiEmulator
 from conftest import sample_records, write_jsonl
 
 pytestmark = pytest.mark.usefixtures("_timedelta_durations")
-
-TOKEN = "123456:SECRET-TOKEN-VALUE"
 
 
 @pytest.fixture
@@ -26,28 +23,8 @@ async def running(
     fast_app: App, emulator: BotApiEmulator, tmp_path: Path
 ) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     fast_app.ingest([str(write_jsonl(tmp_path / "c.jsonl", sample_records()))])
-    settings = fast_app.settings.replace(telegram_api_url=emulator.url)
-    application = build_telegram(Service(fast_app), settings, token=TOKEN)
-    async with application:
-        await application.post_init(application)  # type: ignore[misc]
-        await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0.0, timeout=1)
+    async with bot_running(fast_app, emulator) as application:
         yield application
-        await application.updater.stop()
-        await application.stop()
-
-
-async def replies(
-    emulator: BotApiEmulator, chat_id: int, count: int, timeout: float = 15.0
-) -> list[Message]:
-    """Wait (without blocking the loop) until the bot has sent ``count`` messages."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while len(emulator.bot_messages(chat_id)) < count:
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"the bot sent {emulator.bot_messages(chat_id)}")
-        await asyncio.sleep(0.05)
-    return emulator.bot_messages(chat_id)
 
 
 async def test_start_shows_the_commands(running: Application, emulator: BotApiEmulator) -> None:  # type: ignore[type-arg]
@@ -62,9 +39,7 @@ async def test_question_in_a_variant_spelling_gets_cited_passages(
     emulator: BotApiEmulator,  # type: ignore[type-arg]
 ) -> None:
     emulator.user_says("what happened near Seversk?", chat_id=12, user_id=12)
-    await replies(emulator, 12, 1)
-    await asyncio.sleep(0.5)  # the rest of a split answer
-    sent = emulator.bot_messages(12)
+    sent = await replies(emulator, 12, 1)  # one page; "More" shows the rest
     shown = "\n".join(plain_text(r.text, r.parse_mode) for r in sent)
     assert all(len(plain_text(r.text, r.parse_mode)) <= 4096 for r in sent)
     assert "Siversk (Donetsk, UA), within 15 km" in shown

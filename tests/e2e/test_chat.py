@@ -245,3 +245,17 @@ async def test_a_watch_beyond_the_largest_radius_is_refused(
         said = "\n".join(shown(m) for m in await replies(emulator, 34, 2))
         assert "between 0 and" in said and "Say what to watch" in said
         assert corpus_app.chats.watches(34) == []
+
+
+async def test_an_admin_removes_a_feed_with_its_button(
+    corpus_app: App, emulator: BotApiEmulator
+) -> None:
+    feed = "http://127.0.0.1:9/" + "long-feed-path/" * 6 + "rss"  # longer than a button's data
+    async with bot_running(corpus_app, emulator, admins=(35,), telegram_allow_private_urls=True):
+        emulator.user_says(f"/addfeed {feed}", chat_id=35, user_id=35)
+        emulator.user_says("/removefeed", chat_id=35, user_id=35)
+        picker = (await replies(emulator, 35, 2))[1]
+        [data] = buttons(picker).values()
+        emulator.user_presses(picker, data, user_id=35)
+        await until(lambda: "Stopped following" in shown(emulator.bot_messages(35)[1]))
+        assert feed in shown(emulator.bot_messages(35)[1]) and corpus_app.chats.feeds() == []

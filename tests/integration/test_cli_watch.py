@@ -8,7 +8,8 @@ import pytest
 
 from bot.app import App
 from bot.cli import main
-from bot.emulator.server import BotApiEmulator, plain_text
+from bot.emulator.markup import plain_text
+from bot.emulator.server import BotApiEmulator
 from conftest import write_jsonl
 
 SOLEDAR = {
