@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.app import App
 from bot.digests.delivery import DeliveryReport, Digests, Notifier
+from bot.digests.schedule import next_due
 from bot.digests.watching import WatchOutcome
 from bot.domain.feeds import Feed, PollOutcome
 from bot.domain.watches import ChatSettings, Watch
@@ -47,9 +49,16 @@ class Service:
 
     # -- questions ---------------------------------------------------------------------------
 
-    async def ask(self, question: str, near: str | None = None, k: int | None = None) -> Answer:
-        """Answer a question (the model, FAISS and SQLite run in a thread)."""
+    async def ask(self, question: str, near: str | None = None) -> Answer:
+        """Answer a question from a chat: up to ``ask.max_k`` results, which the chat pages
+        through :attr:`page_size` at a time (the model, FAISS and SQLite run in a thread)."""
+        k = self.app.settings.ask_max_k
         return await asyncio.to_thread(self.app.knowledge.ask, question, k, None, near)
+
+    @property
+    def page_size(self) -> int:
+        """Results per page of an answer in a chat (``ask.top_k``)."""
+        return self.app.settings.ask_top_k
 
     # -- access ------------------------------------------------------------------------------
 
@@ -105,6 +114,10 @@ class Service:
         return await asyncio.to_thread(
             self.app.watching.settings, chat_id, self.clock.now(), digest_time, timezone, instant
         )
+
+    def next_digest(self, chat: ChatSettings) -> datetime:
+        """When the chat's next daily digest is due (for /settings)."""
+        return next_due(chat, self.clock.now())
 
     async def digest_now(self, chat_id: int) -> DeliveryReport:
         """/digest: send what the chat is owed now."""

@@ -25,7 +25,7 @@ async def _answer(
 ) -> None:
     await typing(update, context)
     service = service_of(context)
-    answer = await service.ask(question, near=near, k=service.app.settings.ask_max_k)
+    answer = await service.ask(question, near=near)
     await reply_answer(update, context, answer, question)
 
 

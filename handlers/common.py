@@ -119,8 +119,7 @@ async def reply_answer(
             disable_web_page_preview=True,
         )
         return
-    per_page = service_of(context).app.settings.ask_top_k
-    pages = render.answer_pages(answer, per_page)
+    pages = render.answer_pages(answer, service_of(context).page_size)
     key = remember(context, pages) if len(pages) > 1 else 0
     await message.reply_html(
         pages[0], reply_markup=page_markup(key, 0, len(pages)), disable_web_page_preview=True

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot.digests.schedule import next_due
+from bot.digests.delivery import DeliveryStatus
 from bot.domain.watches import ChatSettings
 from bot.render import html as render
 from handlers.callbacks import Instant
@@ -40,7 +40,7 @@ def _change(args: list[str]) -> tuple[str | None, str | None, bool | None] | Non
 
 
 def _panel(context: ContextTypes.DEFAULT_TYPE, chat: ChatSettings) -> str:
-    return render.settings_html(chat, next_due(chat, service_of(context).clock.now()))
+    return render.settings_html(chat, service_of(context).next_digest(chat))
 
 
 async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -73,7 +73,7 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat_id, _, message = ids(update)
     service = service_of(context)
     report = await service.digest_now(chat_id)
-    watched = report.status == "nothing new" and bool(await service.watches(chat_id))
+    watched = report.status == DeliveryStatus.NOTHING_NEW and bool(await service.watches(chat_id))
     text = render.digest_now_html(report, watched)
     if text is not None:  # else the digest itself was the answer
         await message.reply_html(text)

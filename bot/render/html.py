@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.digests.delivery import DeliveryReport
+from bot.digests.delivery import DeliveryReport, DeliveryStatus
 from bot.digests.watching import WatchOutcome
 from bot.domain.digests import Digest, DigestItem
 from bot.domain.feeds import Feed
@@ -296,13 +296,13 @@ def unwatched_html(removed: Watch | None) -> str:
 
 def digest_now_html(report: DeliveryReport, watched: bool) -> str | None:
     """/digest when no digest went out: why; None when the digest itself was the answer."""
-    if report.status == "nothing new":
+    if report.status == DeliveryStatus.NOTHING_NEW:
         return (
             "Nothing new near your watched places since the last digest."
             if watched
             else "This chat watches nothing yet: <code>/watch Bakhmut 20</code>."
         )
-    if report.status == "failed":
+    if report.status == DeliveryStatus.FAILED:
         return "Telegram did not take the digest just now; it will follow."
     return None
 
