@@ -24,10 +24,15 @@ def modules() -> Iterator[tuple[str, Path]]:
             yield ".".join(parts), path
 
 
-def imports(name: str, path: Path) -> set[str]:
-    """Every module ``name`` imports, at the top or inside a function, as dotted names."""
+def imports(name: str, path: Path, nested_only: bool = False) -> set[str]:
+    """Every module ``name`` imports, at the top or inside a function, as dotted names
+    (``nested_only``: only those imported inside a function or class)."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    top = {id(node) for node in tree.body}
+    for node in ast.walk(tree):
+        if nested_only and id(node) in top:
+            continue
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -82,6 +87,18 @@ def test_only_the_telegram_edge_imports_telegram_or_its_html() -> None:
     assert not wrong
 
 
+def test_the_edge_imports_the_handlers_at_module_top() -> None:
+    """Registration is not hidden in a function: the dependency is plain to see."""
+    hidden = {
+        (name, target)
+        for name, path in modules()
+        for target in imports(name, path, nested_only=True)
+        if within(target, "handlers")
+    }
+    assert not hidden
+    assert "handlers" in GRAPH["bot.telegram.app"]
+
+
 def test_no_two_packages_import_each_other() -> None:
     edges: dict[str, set[str]] = {}
     for name, targets in GRAPH.items():
@@ -131,3 +148,5 @@ def test_the_rules_catch_what_they_guard_against(tmp_path: Path) -> None:
     stray = tmp_path / "stray.py"
     stray.write_text("from telegram import Bot\ndef f():\n    from bot.render import html\n")
     assert imports("bot.stray", stray) >= {"telegram", "bot.render.html"}
+    assert "telegram" not in imports("bot.stray", stray, nested_only=True)
+    assert "bot.render.html" in imports("bot.stray", stray, nested_only=True)
