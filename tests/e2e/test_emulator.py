@@ -73,9 +73,10 @@ def receiver() -> Iterator[Receiver]:
 def until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
     """Wait for ``predicate()``; fail the test if it does not hold in time."""
     deadline = time.monotonic() + timeout
+    pause = threading.Event()  # never set: waits without time.sleep (EINVAL under libfaketime)
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
+        pause.wait(0.02)
 
 
 def result(response: httpx.Response) -> Any:
