@@ -157,7 +157,7 @@ def build_app(
         summary_words=settings.ingest_summary_words,
     )
     chat_policy = dataclasses.replace(policy, public_only=not settings.telegram_allow_private_urls)
-    chat_reader = SourceReader(http, chat_policy)
+    chat_reader = SourceReader(http, clock, chat_policy)
     chats = ChatStore(settings.db_path)
     feeds = FeedPoller(
         chats, knowledge, chat_reader, timedelta(minutes=settings.feeds_interval_min), clock=clock
@@ -165,7 +165,7 @@ def build_app(
     return App(
         settings,
         knowledge,
-        SourceReader(http, policy),
+        SourceReader(http, clock, policy),
         http,
         files,
         chats,

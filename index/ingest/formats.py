@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from time import struct_time
 from typing import Any
 from urllib.parse import urlsplit
@@ -167,8 +167,12 @@ def html_to_text(fragment: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def html_article(data: bytes, url: str) -> Article:
-    """The main text of a web page, boilerplate dropped, with its title and date."""
+def html_article(data: bytes, url: str, now: datetime) -> Article:
+    """The main text of a web page, boilerplate dropped, with its title and date.
+
+    ``now`` is the application's clock: a date after its next day is taken for a misreading
+    (the extractor's rule), judged by that clock and not by the machine's.
+    """
     import trafilatura
 
     if b"\x00" in data[:8192]:
@@ -185,6 +189,7 @@ def html_article(data: bytes, url: str) -> Article:
                 "extensive_search": False,
                 "original_date": True,
                 "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+                "max_date": (now + timedelta(days=1)).strftime("%Y-%m-%d"),
             },
         )
     except Exception as exc:  # trafilatura and lxml raise many types on broken markup

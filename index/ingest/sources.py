@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from index.clock import Clock
 from index.errors import SourceError
 from index.ingest.formats import (
     FEED_SUFFIXES,
@@ -57,11 +58,14 @@ class SourceReader:
     def __init__(
         self,
         client: httpx.Client,
+        clock: Clock,
         policy: FetchPolicy | None = None,
         resolve: Resolver | None = None,
     ) -> None:
-        """``resolve`` looks host names up for ``policy.public_only``; default getaddrinfo."""
+        """``clock`` dates what is read; ``resolve`` looks host names up for
+        ``policy.public_only`` (default getaddrinfo)."""
         self.client = client
+        self.clock = clock
         self.policy = policy or FetchPolicy()
         self.resolve = resolve
 
@@ -111,7 +115,7 @@ class SourceReader:
         if suffix in JSONL_SUFFIXES:
             yield from parse_jsonl(decode_text(data), str(path))
         elif suffix in HTML_SUFFIXES:
-            yield html_article(data, url)
+            yield html_article(data, url, self.clock.now())
         elif suffix in FEED_SUFFIXES:
             yield from self._feed(data, url)
         else:
@@ -176,7 +180,7 @@ class SourceReader:
         elif suffix in TEXT_SUFFIXES:
             yield text_article(decode_text(body), url, fallback_title=None)
         else:
-            yield html_article(body, url)
+            yield html_article(body, url, self.clock.now())
 
     def _feed(
         self, data: bytes, url: str, known: Callable[[str], bool] | None = None
@@ -197,7 +201,7 @@ class SourceReader:
         title = entry.get("title")
         if link and is_url(link) and len(text.split()) < self.policy.summary_words:
             try:
-                page = html_article(self.fetch(link)[0], link)
+                page = html_article(self.fetch(link)[0], link, self.clock.now())
             except SourceError as exc:
                 if not text:
                     raise SourceError(f"the feed gives no text and the page failed: {exc}") from exc

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from index.clock import SystemClock
 from index.errors import SourceError
 from index.ingest.sources import FeedPoll, SourceReader
 from index.ingest.web import FetchPolicy
@@ -62,7 +63,7 @@ def reader_for(handler: FeedServer | httpx.MockTransport) -> Iterator[SourceRead
     # Items of at least 5 words are full text, so only the empty item's page is fetched.
     policy = FetchPolicy(user_agent=USER_AGENT, summary_words=5)
     with httpx.Client(transport=transport) as client:
-        yield SourceReader(client, policy)
+        yield SourceReader(client, SystemClock(), policy)
 
 
 @pytest.fixture
@@ -160,7 +161,7 @@ def test_a_timeout_raises_source_error() -> None:
 
 def test_a_public_only_reader_refuses_a_private_feed_url(server: FeedServer) -> None:
     with httpx.Client(transport=httpx.MockTransport(server)) as client:
-        reader = SourceReader(client, FetchPolicy(public_only=True))
+        reader = SourceReader(client, SystemClock(), FetchPolicy(public_only=True))
         with pytest.raises(SourceError, match=r"refused: 10\.0\.0\.7 is not a public address"):
             reader.poll_feed("http://10.0.0.7/feed.xml")
     assert server.requests == []

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
+from index.clock import SystemClock
 from index.errors import SourceError
 from index.ingest.netguard import check_public_url
 from index.ingest.sources import SourceReader
@@ -197,7 +198,9 @@ def web() -> Web:
 
 def guarded(web: Web, public_only: bool = True) -> Iterator[SourceReader]:
     with httpx.Client(transport=httpx.MockTransport(web)) as client:
-        yield SourceReader(client, FetchPolicy(public_only=public_only), resolve=fake_dns())
+        yield SourceReader(
+            client, SystemClock(), FetchPolicy(public_only=public_only), resolve=fake_dns()
+        )
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from index.clock import ManualClock
 from index.dates import parse_since
 from index.errors import QueryError, SourceError
 from index.ingest.formats import (
@@ -24,6 +25,8 @@ from index.ingest.sources import SourceReader
 from index.models import Article, IngestFailure
 
 # -- JSONL ---------------------------------------------------------------------------------
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 def test_parse_jsonl_reports_bad_lines_by_number_and_keeps_going() -> None:
@@ -212,7 +215,7 @@ def news_page(meta: str = "", footer: str = "") -> bytes:
 
 def test_html_article_keeps_the_article_and_drops_navigation_and_footer() -> None:
     meta = '<meta property="article:published_time" content="2026-11-03T08:30:00Z">'
-    article = html_article(news_page(meta), "https://news.example/siversk")
+    article = html_article(news_page(meta), "https://news.example/siversk", NOW)
     for paragraph in STORY:
         assert paragraph in article.text
     for boilerplate in ("Home page", "Subscribe", "newsletter", "Advertise", "cookie"):
@@ -227,14 +230,14 @@ def test_html_article_keeps_the_article_and_drops_navigation_and_footer() -> Non
 
 def test_html_article_without_a_date_is_undated_not_dated_by_the_copyright_line() -> None:
     article = html_article(
-        news_page(footer="<p>Copyright 2026 Example News.</p>"), "https://news.example/s"
+        news_page(footer="<p>Copyright 2026 Example News.</p>"), "https://news.example/s", NOW
     )
     assert article.published is None
 
 
 def test_html_article_keeps_the_time_and_offset_of_the_published_date() -> None:
     meta = '<meta property="article:published_time" content="2026-11-03T01:30:00+03:00">'
-    article = html_article(news_page(meta), "https://news.example/siversk")
+    article = html_article(news_page(meta), "https://news.example/siversk", NOW)
     assert article.published == datetime(2026, 11, 2, 22, 30, tzinfo=UTC)
 
 
@@ -248,7 +251,7 @@ def test_html_article_keeps_the_time_and_offset_of_the_published_date() -> None:
 )
 def test_html_article_without_text_raises_source_error(page: bytes) -> None:
     with pytest.raises(SourceError, match="no article text"):
-        html_article(page, "https://news.example/empty")
+        html_article(page, "https://news.example/empty", NOW)
 
 
 def test_html_article_of_a_navigation_only_page_raises_source_error() -> None:
@@ -257,12 +260,12 @@ def test_html_article_of_a_navigation_only_page_raises_source_error() -> None:
         b"<a href='/news'>News</a> <a href='/world'>World</a></nav></body></html>"
     )
     with pytest.raises(SourceError):
-        html_article(page, "https://news.example/sections")
+        html_article(page, "https://news.example/sections", NOW)
 
 
 def test_html_article_rejects_binary() -> None:
     with pytest.raises(SourceError, match="binary"):
-        html_article(b"\x00\x01\x02<html>", "https://news.example/blob")
+        html_article(b"\x00\x01\x02<html>", "https://news.example/blob", NOW)
 
 
 # -- folders -------------------------------------------------------------------------------
@@ -274,7 +277,7 @@ def reader() -> Iterator[SourceReader]:
         raise AssertionError(f"unexpected request to {request.url}")
 
     with httpx.Client(transport=httpx.MockTransport(no_network)) as client:
-        yield SourceReader(client)
+        yield SourceReader(client, ManualClock(NOW))
 
 
 def test_expand_lists_supported_files_recursively_and_reports_the_rest(
@@ -317,8 +320,6 @@ def test_expand_passes_a_file_or_url_through(tmp_path: Path, reader: SourceReade
 
 # -- the --since window --------------------------------------------------------------------
 
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-
 
 @pytest.mark.parametrize(
     ("text", "expected"),
@@ -340,3 +341,12 @@ def test_parse_since(text: str, expected: datetime) -> None:
 def test_parse_since_rejects_what_it_cannot_read(text: str) -> None:
     with pytest.raises(QueryError, match="7d"):
         parse_since(text, now=NOW)
+
+
+def test_html_article_dates_are_judged_by_the_applications_clock_not_the_machines() -> None:
+    # A page dated years after the machine's day is kept as dated when the application's
+    # clock says that day has come (the extractor's "no future dates" rule follows the clock).
+    meta = '<meta property="article:published_time" content="2031-05-04T08:30:00Z">'
+    now = datetime(2031, 5, 4, 12, 0, tzinfo=UTC)
+    article = html_article(news_page(meta), "https://news.example/siversk", now)
+    assert article.published == datetime(2031, 5, 4, 8, 30, tzinfo=UTC)
