@@ -90,7 +90,8 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
     )
     try:
         settings = Settings.load(data_dir=args.data_dir)
-        logging.getLogger().setLevel("INFO" if args.verbose else settings.log_level.upper())
+        level = logging.getLevelNamesMapping()[settings.log_level.upper()]
+        logging.getLogger().setLevel(min(level, logging.INFO) if args.verbose else level)
         if args.command == "demo":
             from bot.demo import run_demo
 

@@ -17,6 +17,7 @@ from bot.ticks import Ticks
 from index.clock import Clock
 from index.errors import QueryError
 from index.ingest.netguard import check_public_url
+from index.ingest.web import is_url
 from index.models import Answer, IngestReport
 from index.search.knowledge import IndexStats
 
@@ -139,7 +140,7 @@ class Service:
         """/addfeed (admins): follow a feed; it is polled on the next feed tick."""
         self.require_admin(user_id)
         url = url.strip()
-        if not url.startswith(("http://", "https://")):
+        if not is_url(url):
             raise QueryError(f"not a feed address: {url!r} (send an http:// or https:// URL)")
         if not self.app.settings.telegram_allow_private_urls:
             await asyncio.to_thread(check_public_url, url)

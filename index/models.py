@@ -71,6 +71,12 @@ class StoredArticle:
     source: str | None
     ingested_at: datetime
 
+    @property
+    def when(self) -> datetime:
+        """When it happened, as far as Sitrep knows: published, else ingested (the same rule
+        as the store's "published since" query)."""
+        return self.published or self.ingested_at
+
 
 @dataclass(frozen=True, slots=True)
 class Passage:

@@ -4,15 +4,10 @@ story folded into one item."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 
 from bot.domain.digests import Digest, DigestGroup, DigestItem, Match
 from bot.domain.watches import Watch
 from index.models import Citation
-
-
-def _when(c: Citation) -> datetime:
-    return c.article.published or c.article.ingested_at
 
 
 def build_digest(
@@ -37,7 +32,7 @@ def build_digest(
     for watch_id in sorted(by_watch):
         found = sorted(
             by_watch[watch_id],
-            key=lambda m: (_when(passages[m.passage_id]), m.passage_id),
+            key=lambda m: (passages[m.passage_id].article.when, m.passage_id),
             reverse=True,
         )
         heads: dict[int, list[Match]] = {}

@@ -1,4 +1,5 @@
-"""Digest delivery: find what each chat is owed, send it, record it once Telegram accepted it."""
+"""Digest delivery: find what each chat is owed, send it through a notifier, and record it
+once the notifier's front end accepted it."""
 
 from __future__ import annotations
 
@@ -77,7 +78,6 @@ class DeliveryReport:
     status: DeliveryStatus
     items: int = 0
     messages: int = 0
-    texts: tuple[str, ...] = ()  # the messages sent, as the notifier rendered them
     digest: Digest | None = None  # what was owed (a dry run shows it without sending)
 
 
@@ -218,7 +218,7 @@ class Digests:
             return DeliveryReport(chat_id, DeliveryStatus.NOTHING_NEW)
         if self.notifier is None:
             raise SendFailed("no way to send messages: the bot is not running")
-        sent: list[str] = []
+        sent = 0  # messages Telegram accepted
         items = 0
         for message in self.notifier.compose(digest):
             try:
@@ -229,13 +229,11 @@ class Digests:
                 new_id = moved.new_chat_id
                 log.info("chat %d moved to %d; its watches move with it", chat_id, new_id)
                 await asyncio.to_thread(self.chats.migrate_chat, chat_id, new_id)
-                return DeliveryReport(new_id, DeliveryStatus.MOVED, items, len(sent), tuple(sent))
+                return DeliveryReport(new_id, DeliveryStatus.MOVED, items, sent)
             except ChatBlocked:
                 log.warning("chat %d blocked the bot: its watches are paused", chat_id)
                 await asyncio.to_thread(self.chats.update_chat, chat_id, blocked=True)
-                return DeliveryReport(
-                    chat_id, DeliveryStatus.BLOCKED, items, len(sent), tuple(sent)
-                )
+                return DeliveryReport(chat_id, DeliveryStatus.BLOCKED, items, sent)
             except SendRefused as exc:
                 # Sending it again cannot succeed: logged loudly and recorded as dealt with,
                 # so that one bad message does not hold back every later digest of the chat.
@@ -243,11 +241,11 @@ class Digests:
                 message_id = None
             except SendFailed as exc:
                 log.warning("digest for chat %d held back, will retry: %s", chat_id, exc)
-                return DeliveryReport(chat_id, DeliveryStatus.FAILED, items, len(sent), tuple(sent))
+                return DeliveryReport(chat_id, DeliveryStatus.FAILED, items, sent)
             ids = list(message.passage_ids)
             await asyncio.to_thread(self.chats.record_delivery, chat_id, ids, message_id, now)
             if message_id is not None:
-                sent.append(message.body)
+                sent += 1
                 items += len(ids)
         await asyncio.to_thread(self.chats.finish_digest, chat_id, upto, now, due)
-        return DeliveryReport(chat_id, DeliveryStatus.SENT, items, len(sent), tuple(sent))
+        return DeliveryReport(chat_id, DeliveryStatus.SENT, items, sent)

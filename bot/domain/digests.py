@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime  # noqa: F401
 from typing import NamedTuple
 
 from bot.domain.watches import Watch

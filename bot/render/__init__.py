@@ -1,1 +1,2 @@
-"""Rendering by audience: terminal text and JSON here; Telegram HTML in ``html``."""
+"""Rendering by audience: ``text`` for the terminal, ``data`` for JSON, ``html`` for Telegram
+(imported only by the Telegram edge)."""

@@ -17,6 +17,7 @@ from bot.domain.digests import Digest, DigestItem
 from bot.domain.feeds import Feed
 from bot.domain.watches import ChatSettings, Watch
 from bot.render.text import (
+    also_shown,
     article_date,
     matched_text,
     report_text,
@@ -70,18 +71,13 @@ def _link(a: StoredArticle) -> str:
     return title
 
 
-_ALSO_SHOWN = 5  # copies of a story cited by name; the rest are counted
-
-
 def also_reported(copies: tuple[Citation, ...]) -> str:
-    """ "also reported: A (Outlet), B (Outlet) and 7 more": a story's other copies, bounded so
-    that a story carried by fifty outlets still fits in a message."""
+    """ "also reported: A (Outlet), B (Outlet) and 7 more": a story's other copies, linked."""
+    shown, more = also_shown(copies)
     named = ", ".join(
-        f"{_link(d.article)} ({html.escape(d.article.source or 'unknown source')})"
-        for d in copies[:_ALSO_SHOWN]
+        f"{_link(d.article)} ({html.escape(d.article.source or 'unknown source')})" for d in shown
     )
-    more = f" and {len(copies) - _ALSO_SHOWN} more" if len(copies) > _ALSO_SHOWN else ""
-    return f"also reported: {named}{more}"
+    return f"also reported: {named}" + (f" and {more} more" if more else "")
 
 
 def hit_html(n: int, citation: Citation, duplicates: tuple[Citation, ...], why: str | None) -> str:

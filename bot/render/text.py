@@ -128,19 +128,38 @@ def why_text(m: PlaceMention, km: float, watch_name: str) -> str:
     return f"{m.place.name}, {km:g} km from {watch_name}"
 
 
+ALSO_SHOWN = 5  # copies of a story cited by name; the rest are counted
+
+
+def also_shown(copies: tuple[Citation, ...]) -> tuple[tuple[Citation, ...], int]:
+    """The copies of a story named in "also reported", and how many more are only counted:
+    bounded so that a story carried by fifty outlets still fits in a message."""
+    return copies[:ALSO_SHOWN], max(0, len(copies) - ALSO_SHOWN)
+
+
 def digest_text(digest: Digest) -> str:
-    """A digest for the terminal (``sitrep digest --dry-run``): the same parts as in chat."""
+    """A digest for the terminal (``sitrep digest --dry-run``): the blocks a chat is sent, as
+    plain text, one blank line between them."""
     if not digest.items:
         return ""
     count = len(digest.items)
-    lines = [f"🗞 {count} new report{'s' if count != 1 else ''} near your watched places"]
+    blocks = [f"🗞 {count} new report{'s' if count != 1 else ''} near your watched places"]
     for group in digest.groups:
-        lines.append(f"\n{group.watch.title}")
+        blocks.append(group.watch.title)
         for item in group.items:
             snippet = " ".join("".join(snippet_parts(item.citation, item.mention)).split())
             why = why_text(item.mention, item.distance_km, group.watch.name)
-            lines.append(f"📍 {why}: {snippet}")
-            lines.append(f"   {citation_line(item.citation)}")
-            for copy in item.duplicates:
-                lines.append(f"   also reported: {citation_line(copy)}")
-    return "\n".join(lines)
+            a = item.citation.article
+            lines = [
+                f"📍 {why}: {snippet}",
+                f"{a.title or '(untitled)'} — {a.source or 'unknown source'} — {article_date(a)}",
+            ]
+            if item.duplicates:
+                named, more = also_shown(item.duplicates)
+                copies = ", ".join(
+                    f"{d.article.title or '(untitled)'} ({d.article.source or 'unknown source'})"
+                    for d in named
+                )
+                lines.append(f"also reported: {copies}" + (f" and {more} more" if more else ""))
+            blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)

@@ -259,7 +259,7 @@ class ChatStore:
     def record_delivery(
         self, chat_id: int, passage_ids: Iterable[int], message_id: int | None, now: datetime
     ) -> None:
-        """Mark passages as sent to a chat: called only after Telegram accepted the message."""
+        """Mark passages as sent to a chat: called only after the front end accepted the message."""
         rows = [(chat_id, pid, message_id, to_db_time(now)) for pid in passage_ids]
         with self.db.transaction() as conn:
             conn.executemany(

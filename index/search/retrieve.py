@@ -160,7 +160,7 @@ class Retriever:
     def _by_time_and_distance(self, geo: dict[int, tuple[float, int]]) -> list[int]:
         """Passage ids newest day first, then nearest, then newest."""
         found = self.store.citations(list(geo))
-        when = {pid: (a.published or a.ingested_at) for pid, (_, a) in found.items()}
+        when = {pid: a.when for pid, (_, a) in found.items()}
         return sorted(
             found,
             key=lambda pid: (-when[pid].toordinal(), geo[pid][0], -when[pid].timestamp()),
@@ -169,4 +169,4 @@ class Retriever:
 
 def _days(found: Found) -> dict[int, int]:
     """Each passage's publication day (ingestion day if undated), as an ordinal."""
-    return {pid: (a.published or a.ingested_at).toordinal() for pid, (_, a) in found.items()}
+    return {pid: a.when.toordinal() for pid, (_, a) in found.items()}

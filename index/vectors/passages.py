@@ -135,7 +135,7 @@ class PassageVectors:
 
     def add(self, index: VectorIndex, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Add vectors of passages SQLite holds already, with no search inside the index."""
-        with self._rw.write():
+        with self.writing, self._rw.write():  # re-entrant: the ingest step may hold it already
             index.add(ids, vectors)
 
     def save(self) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.app import App, build_app
 from bot.settings import Settings
 from conftest import LocalServer, Route, sample_records, write_jsonl
+from index.clock import ManualClock
 from index.embeddings import HashEmbedder
 
 PARA = (
@@ -94,7 +95,7 @@ def test_bad_inputs_are_reported_and_the_rest_ingested(fast_app: App, tmp_path: 
 
 
 def test_ten_megabyte_html_is_ingested_and_an_oversized_one_refused(
-    settings: Settings, tmp_path: Path
+    settings: Settings, tmp_path: Path, clock: ManualClock
 ) -> None:
     big = tmp_path / "big.html"
     filler = "<div class='ad'><script>var x = 1;</script><span>Advert</span></div>" * 20_000
@@ -104,12 +105,15 @@ def test_ten_megabyte_html_is_ingested_and_an_oversized_one_refused(
         + b"</body></html>"
     )
     assert big.stat().st_size > 10_000_000
-    app = build_app(settings.replace(vector_index="numpy"), embedder=lambda: HashEmbedder())
+    app = build_app(
+        settings.replace(vector_index="numpy"), embedder=lambda: HashEmbedder(), clock=clock
+    )
     small = build_app(
         settings.replace(
             vector_index="numpy", data_dir=tmp_path / "small", ingest_max_document_mb=5
         ),
         embedder=lambda: HashEmbedder(),
+        clock=clock,
     )
     try:
         report = app.ingest([str(big)])

@@ -12,6 +12,7 @@ from bot.app import App, build_app
 from bot.render.data import answer_json
 from bot.settings import Settings
 from conftest import PROJECT, sample_records, write_jsonl
+from index.clock import ManualClock
 from index.embeddings import HashEmbedder
 from index.errors import SourceError
 from index.models import NothingFound
@@ -43,11 +44,12 @@ def corpus_app(fast_app: App, tmp_path: Path) -> App:
 
 
 @pytest.fixture
-def own_gazetteer_app(settings: Settings, tmp_path: Path) -> Iterator[App]:
+def own_gazetteer_app(settings: Settings, tmp_path: Path, clock: ManualClock) -> Iterator[App]:
     """An app whose gazetteer is compiled from its own data dir, so loads change it."""
     app = build_app(
         settings.replace(vector_index="numpy", places_cache=tmp_path / "own-gazetteer.bin"),
         embedder=lambda: HashEmbedder(),
+        clock=clock,
     )
     yield ingest_corpus(app, tmp_path)
     app.close()

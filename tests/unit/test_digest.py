@@ -11,7 +11,9 @@ from bot.digests.build import build_digest
 from bot.digests.matching import KeywordIndex, match_watches
 from bot.digests.schedule import is_due, last_due, next_due
 from bot.domain.watches import ChatSettings, Watch
+from bot.emulator.markup import plain_text
 from bot.render.html import digest_messages
+from bot.render.text import digest_text
 from index.models import Citation, Passage, Place, PlaceMention, StoredArticle
 from index.search.stories import stories
 
@@ -195,3 +197,17 @@ def test_a_watch_heading_never_ends_a_message() -> None:
     split = digest_messages(digest, limit=second_heading + 5)
     assert [ids for _, ids in split] == [[1], [2]]
     assert split[1][0].startswith("<b>Kramatorsk, 5 km</b>")
+
+
+def test_the_dry_run_shows_in_the_terminal_what_the_chat_is_sent() -> None:
+    text = "Shelling damaged the water station in Soledar overnight, officials said."
+    wire = {pid: passage(pid, text, SOLEDAR, article=pid) for pid in range(1, 9)}
+    watches = [watch(1, 100, BAKHMUT, 20)]
+    story = {pid: 1 for pid in wire}  # one story carried by eight outlets
+    digest = build_digest(100, match_watches(watches, wire).of(100), wire, story)
+    [(message, _)] = digest_messages(digest)
+    shown = digest_text(digest)
+    assert shown == plain_text(message, "HTML")
+    assert "Soledar, " in shown and " km from Bakhmut: Shelling damaged" in shown
+    # Seven copies: five named, two counted.
+    assert shown.count("(Outlet ") == 5 and shown.endswith(" and 2 more")
