@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,9 @@ class FeedPoll:
     not_modified: bool
 
 
+_NOT_REGULAR = "not a regular file (a device, a pipe or a socket): not read"
+
+
 class SourceReader:
     """Turns ingest targets (paths and URLs) into articles, reporting failures as items.
 
@@ -78,9 +82,11 @@ class SourceReader:
             return [str(path)], []
         files, skipped = [], []
         for p in sorted(path.rglob("*")):
-            if not p.is_file() or any(part.startswith(".") for part in p.relative_to(path).parts):
+            if p.is_dir() or any(part.startswith(".") for part in p.relative_to(path).parts):
                 continue
-            if p.suffix.lower() in KNOWN_SUFFIXES:
+            if not p.is_file():  # a device, pipe or socket: reading it could hang or never end
+                skipped.append(f"{p}: {_NOT_REGULAR}")
+            elif p.suffix.lower() in KNOWN_SUFFIXES:
                 files.append(str(p))
             else:
                 skipped.append(f"{p}: not a supported type ({p.suffix or 'no suffix'})")
@@ -100,8 +106,15 @@ class SourceReader:
 
     def _read_file(self, path: Path) -> Iterator[Item]:
         try:
-            self.policy.check_size(path.stat().st_size)
-            data = path.read_bytes()
+            info = path.stat()
+            if not stat.S_ISREG(info.st_mode):  # checked before opening: opening a FIFO blocks
+                raise SourceError(_NOT_REGULAR)
+            self.policy.check_size(info.st_size)  # what stat says: refused without reading
+            with path.open("rb") as handle:
+                # Read one byte past the limit: stat's size is not trusted (files in /proc
+                # say 0, and a file may grow while it is read).
+                data = handle.read(self.policy.max_bytes + 1)
+            self.policy.check_size(len(data), exact=len(data) <= self.policy.max_bytes)
         except FileNotFoundError as exc:
             raise SourceError("no such file or folder") from exc
         except OSError as exc:

@@ -33,11 +33,14 @@ class FetchPolicy:
     # so a user cannot make the bot read its own machine, network or cloud metadata service.
     public_only: bool = False
 
-    def check_size(self, size: int) -> None:
-        """SourceError if ``size`` bytes are over the limit."""
+    def check_size(self, size: int, exact: bool = True) -> None:
+        """SourceError if ``size`` bytes are over the limit (``exact=False``: reading stopped
+        at ``size`` bytes, so the whole is at least that)."""
         if size > self.max_bytes:
+            at_least = "" if exact else "over "
             raise SourceError(
-                f"too large: {size / 1e6:.1f} MB, over the {self.max_bytes / 1e6:.0f} MB limit"
+                f"too large: {at_least}{size / 1e6:.1f} MB, over the "
+                f"{self.max_bytes / 1e6:.0f} MB limit"
             )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -350,3 +352,27 @@ def test_html_article_dates_are_judged_by_the_applications_clock_not_the_machine
     now = datetime(2031, 5, 4, 12, 0, tzinfo=UTC)
     article = html_article(news_page(meta), "https://news.example/siversk", now)
     assert article.published == datetime(2031, 5, 4, 8, 30, tzinfo=UTC)
+
+
+def test_devices_and_fifos_are_refused_without_reading_them(
+    tmp_path: Path, reader: SourceReader
+) -> None:
+    # /dev/zero would be read forever (its stat size is 0); a FIFO blocks until a writer comes.
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    (tmp_path / "good.txt").write_text("Shelling was reported near Siversk overnight.")
+    found, skipped = reader.expand(str(tmp_path))
+    assert found == [str(tmp_path / "good.txt")]
+    assert any("pipe.txt" in s and "not a regular file" in s for s in skipped)
+    for target in (str(fifo), "/dev/zero"):
+        [failure] = list(reader.read(target))
+        assert isinstance(failure, IngestFailure) and "not a regular file" in failure.reason
+
+
+def test_the_size_limit_counts_what_is_read_not_what_stat_says(reader: SourceReader) -> None:
+    # A /proc file is a regular file whose stat size is 0 however much it holds.
+    proc = Path("/proc/self/maps")
+    assert proc.stat().st_size == 0 and len(proc.read_bytes()) > 1000
+    reader.policy = dataclasses.replace(reader.policy, max_bytes=1000)
+    [failure] = list(reader.read(str(proc)))
+    assert isinstance(failure, IngestFailure) and "too large" in failure.reason
