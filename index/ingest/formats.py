@@ -118,6 +118,12 @@ def parse_jsonl(text: str, where: str) -> Iterator[Article | IngestFailure]:
         except json.JSONDecodeError as exc:
             yield IngestFailure(at, f"invalid JSON: {exc.msg} at column {exc.colno}")
             continue
+        except RecursionError:
+            yield IngestFailure(at, "invalid JSON: nested too deeply")
+            continue
+        except ValueError as exc:  # e.g. an integer longer than Python converts (4,300 digits)
+            yield IngestFailure(at, f"invalid JSON: {exc}")
+            continue
         try:
             yield article_from_record(record)
         except SourceError as exc:
@@ -131,13 +137,27 @@ def article_from_record(record: object) -> Article:
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
         raise SourceError('missing or empty "text"')
+    _check_encodable("text", text)
     fields = {}
     for key in ("url", "title", "source", "language"):
         value = record.get(key)
         if value is not None and not isinstance(value, str):
             raise SourceError(f'"{key}" must be a string or null')
+        if isinstance(value, str):
+            _check_encodable(key, value)
         fields[key] = value.strip() or None if isinstance(value, str) else None
     return Article(text=text, published=parse_time(record.get("published")), **fields)
+
+
+def _check_encodable(key: str, value: str) -> None:
+    """JSON may carry a lone surrogate (``"\\ud800"``), which is not text: refuse the record."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = value[exc.start]
+        raise SourceError(
+            f'"{key}" holds an unpaired surrogate (U+{ord(bad):04X}), which is not text'
+        ) from exc
 
 
 def text_article(text: str, url: str, fallback_title: str | None) -> Article:

@@ -185,3 +185,28 @@ def test_web_page_url_and_malformed_feed(fast_app: App, http_server: LocalServer
 def test_ask_with_nothing_ingested_and_empty_questions(fast_app: App) -> None:
     assert "empty" in (fast_app.knowledge.ask("Bakhmut").note or "")
     assert fast_app.knowledge.ask("?!...").note == "Ask about something: the question has no words."
+
+
+def test_hostile_jsonl_lines_fail_alone_and_the_files_after_them_are_stored(
+    fast_app: App, tmp_path: Path
+) -> None:
+    hostile = tmp_path / "a-hostile.jsonl"
+    hostile.write_text(
+        "\n".join(
+            [
+                '{"text": "x", "a": ' + "[" * 1000 + "]" * 1000 + "}",
+                '{"text": "x", "published": 1' + "0" * 5000 + "}",
+                '{"text": "Shelling near Siversk \\ud800 overnight."}',
+                '{"text": "Drones were shot down near Kupiansk overnight, officials said."}',
+            ]
+        )
+    )
+    good = tmp_path / "b-good.jsonl"
+    good.write_text('{"text": "A water station in Soledar was repaired on Monday."}\n')
+    report = fast_app.ingest([str(tmp_path)])
+    assert report.added == 2
+    assert sorted(f.where for f in report.failures) == [
+        f"{hostile} line 1",
+        f"{hostile} line 2",
+        f"{hostile} line 3",
+    ]

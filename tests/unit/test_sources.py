@@ -376,3 +376,26 @@ def test_the_size_limit_counts_what_is_read_not_what_stat_says(reader: SourceRea
     reader.policy = dataclasses.replace(reader.policy, max_bytes=1000)
     [failure] = list(reader.read(str(proc)))
     assert isinstance(failure, IngestFailure) and "too large" in failure.reason
+
+
+def test_a_hostile_jsonl_line_is_that_lines_error_and_the_rest_goes_on() -> None:
+    good = json.dumps({"text": "Shelling near Siversk."})
+    lines = [
+        good,
+        '{"text": "x", "a": ' + "[" * 1000 + "]" * 1000 + "}",  # nested 1,000 deep
+        '{"text": "x", "published": 1' + "0" * 5000 + "}",  # an integer of 5,001 digits
+        '{"text": "a \\ud800 b"}',  # a lone surrogate: not encodable text
+        good.replace("Siversk", "Kupiansk"),
+    ]
+    items = list(parse_jsonl("\n".join(lines), "hostile.jsonl"))
+    assert [type(i).__name__ for i in items] == [
+        "Article",
+        "IngestFailure",
+        "IngestFailure",
+        "IngestFailure",
+        "Article",
+    ]
+    reasons = [i.reason for i in items if isinstance(i, IngestFailure)]
+    assert "nested too deeply" in reasons[0]
+    assert "invalid JSON" in reasons[1]
+    assert "surrogate" in reasons[2]
