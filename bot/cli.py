@@ -19,7 +19,7 @@ from bot.service import Service
 from bot.settings import Settings, SettingsError
 from index.dates import parse_since
 from index.errors import QueryError, SitrepError
-from index.models import IngestReport
+from index.models import Answer, IngestReport
 from index.places.geoparse import find_places
 
 log = logging.getLogger(__name__)
@@ -116,18 +116,34 @@ def _run(app: App, args: argparse.Namespace, stdin: TextIO) -> int:
         return 0 if report.added or report.known or not report.failures else 1
     if args.command == "ask":
         since = parse_since(args.since, app.clock.now()) if args.since else None
-        questions = (line.strip() for line in stdin) if args.question == "-" else [args.question]
-        for question in questions:
-            if not question:
-                continue
-            answer = app.knowledge.ask(
-                question, k=args.k, since=since, near=args.near, radius_km=args.radius
+        if args.question != "-":
+            _print_answer(
+                args,
+                app.knowledge.ask(
+                    args.question, k=args.k, since=since, near=args.near, radius_km=args.radius
+                ),
             )
-            if args.json:
-                print(json.dumps(as_json.answer_json(answer), ensure_ascii=False), flush=True)
-            else:
-                print(as_text.answer_text(answer) + "\n", flush=True)
-        return 0
+            return 0
+        # A batch: every input line gets exactly one output line, an answer or its error.
+        failed = False
+        for line in stdin:
+            question = line.strip()
+            try:
+                if not question:
+                    raise QueryError("an empty line: no question")
+                answer = app.knowledge.ask(
+                    question, k=args.k, since=since, near=args.near, radius_km=args.radius
+                )
+            except SitrepError as exc:
+                failed = failed or bool(question)  # an empty line is answered, not a failure
+                if args.json:
+                    error = {"question": question, "error": str(exc)}
+                    print(json.dumps(error, ensure_ascii=False), flush=True)
+                else:
+                    print(f"Q: {question}\n   error: {exc}\n", flush=True)
+                continue
+            _print_answer(args, answer)
+        return 1 if failed else 0
     if args.command == "places":
         text = stdin.read() if args.text == "-" else args.text
         mentions = find_places(
@@ -170,6 +186,13 @@ def _run(app: App, args: argparse.Namespace, stdin: TextIO) -> int:
         print(f"rebuilt the vector index: {count} vectors in {app.settings.index_path}")
         return 0
     raise AssertionError(args.command)
+
+
+def _print_answer(args: argparse.Namespace, answer: Answer) -> None:
+    if args.json:
+        print(json.dumps(as_json.answer_json(answer), ensure_ascii=False), flush=True)
+    else:
+        print(as_text.answer_text(answer) + "\n", flush=True)
 
 
 def _watch(app: App, args: argparse.Namespace) -> int:

@@ -84,12 +84,27 @@ def test_questions_from_stdin_load_once(
     stdin = io.StringIO("drone attacks on Moscow\n\nflooding in Kherson\nvolcano in Iceland\n")
     assert main(["--data-dir", str(data), "ask", "--json", "-k", "2", "-"], stdin=stdin) == 0
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    # One output line per input line, the empty one included.
     assert [x["question"] for x in lines] == [
         "drone attacks on Moscow",
+        "",
         "flooding in Kherson",
         "volcano in Iceland",
     ]
-    assert len(lines[0]["results"]) <= 2 and "kherson" in lines[1]["results"][0]["article"]["url"]
+    assert lines[1] == {"question": "", "error": "an empty line: no question"}
+    assert len(lines[0]["results"]) <= 2 and "kherson" in lines[2]["results"][0]["article"]["url"]
+
+
+def test_a_bad_question_in_a_batch_is_answered_with_its_error_and_the_rest_go_on(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    stdin = io.StringIO("Bakhmut within 99999999999999999999 km\n<b>shelling</b> near Siversk\n")
+    assert main(["--data-dir", str(data), "ask", "--json", "-"], stdin=stdin) == 1
+    first, second = (json.loads(x) for x in capsys.readouterr().out.splitlines())
+    assert first["question"] == "Bakhmut within 99999999999999999999 km"
+    assert "radius" in first["error"]
+    assert second["question"] == "<b>shelling</b> near Siversk" and second["results"]
 
 
 def test_since_window(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
