@@ -31,11 +31,19 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> frozenset[str]:
     return frozenset(" ".join(words[i : i + size]) for i in range(len(words) - size + 1))
 
 
+def same_words(shared: int, a: int, b: int) -> bool:
+    """The word test of the rule: ``shared`` of two passages' ``a`` and ``b`` 4-grams are
+    common, and their Jaccard index reaches :data:`JACCARD` (counts, so a batch can pass the
+    counts its inverted index gives)."""
+    union = a + b - shared
+    return union > 0 and shared / union >= JACCARD
+
+
 def is_near_duplicate(
     a: frozenset[str], b: frozenset[str], a_vec: np.ndarray | None, b_vec: np.ndarray | None
 ) -> bool:
     """Same wire text from two outlets: shared word 4-grams, or nearly identical vectors."""
-    if a and b and len(a & b) / len(a | b) >= JACCARD:
+    if same_words(len(a & b), len(a), len(b)):
         return True
     return a_vec is not None and b_vec is not None and float(a_vec @ b_vec) >= COSINE
 
@@ -108,8 +116,7 @@ def stories(passages: Mapping[int, Citation], vectors: Mapping[int, np.ndarray])
         for head in sorted(set(shared) | {story[p] for p in near.get(pid, ()) if p in story}):
             if passages[head].article.id == article:
                 continue
-            union = len(grams[pid]) + len(grams[head]) - shared.get(head, 0)
-            similar = union and shared.get(head, 0) / union >= JACCARD
+            similar = same_words(shared.get(head, 0), len(grams[pid]), len(grams[head]))
             if similar or any(story.get(p) == head for p in near.get(pid, ())):
                 found = head
                 break
