@@ -1,7 +1,8 @@
-"""Document formats read into articles: JSONL, text and Markdown, HTML, RSS/Atom; text decoding."""
+"""Document formats read into articles: JSONL, text and Markdown, HTML, RSS/Atom."""
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 
 from index.dates import parse_time
 from index.errors import SourceError
+from index.ingest.charsets import BINARY, decode_text, meta_charset
 from index.ingest.web import is_url
 from index.models import Article, IngestFailure
 
@@ -25,6 +27,8 @@ _FEED_SNIFF = re.compile(rb"<(rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
 _HTML_SNIFF = re.compile(rb"<(!doctype html|html|head|body|p|div)[\s>]", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…](\s|$)")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+# lxml refuses a str that declares an encoding; the page is decoded by then.
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*>")
 
 
 def sniff_format(data: bytes) -> str:
@@ -62,24 +66,6 @@ def web_format(body: bytes, content_type: str) -> str:
     return ".html"
 
 
-def decode_text(data: bytes) -> str:
-    """Bytes as text; SourceError for binary data."""
-    if b"\x00" in data[:8192]:
-        raise SourceError("binary file, not text")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("cp1251")  # the commonest legacy encoding of the region's sites
-    except UnicodeDecodeError as exc:
-        raise SourceError("binary file, not text (not UTF-8)") from exc
-    controls = sum(1 for c in text[:4096] if ord(c) < 32 and c not in "\r\n\t\f")
-    if controls > 4:
-        raise SourceError("binary file, not text")
-    return text
-
-
 def read_feed(data: bytes, url: str) -> tuple[str | None, list[Any]]:
     """An RSS/Atom feed's title (else the host's name) and entries; SourceError if it has none."""
     import feedparser
@@ -107,12 +93,19 @@ def _struct_time(value: struct_time | None) -> datetime | None:
     return datetime(*value[:6], tzinfo=UTC)
 
 
-def parse_jsonl(text: str, where: str) -> Iterator[Article | IngestFailure]:
-    """One article per non-blank line: ``{"url", "title", "published", "source", "text"}``."""
-    for number, line in enumerate(text.splitlines(), start=1):
+def parse_jsonl(data: str | bytes, where: str) -> Iterator[Article | IngestFailure]:
+    """One article per non-blank line: ``{"url", "title", "published", "source", "text"}``.
+
+    Given bytes, each line is decoded on its own (JSON lines are UTF-8), so a line that is not
+    UTF-8 is that line's failure and the other lines are read.
+    """
+    for number, line in enumerate(_jsonl_lines(data), start=1):
+        at = f"{where} line {number}"
+        if isinstance(line, SourceError):
+            yield IngestFailure(at, str(line))
+            continue
         if not line.strip():
             continue
-        at = f"{where} line {number}"
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -128,6 +121,26 @@ def parse_jsonl(text: str, where: str) -> Iterator[Article | IngestFailure]:
             yield article_from_record(record)
         except SourceError as exc:
             yield IngestFailure(at, str(exc))
+
+
+def _jsonl_lines(data: str | bytes) -> Iterator[str | SourceError]:
+    """The lines of a JSONL document as text, or why a line is not text."""
+    if isinstance(data, str):
+        yield from data.splitlines()
+        return
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        yield from decode_text(data).splitlines()  # a UTF-16 file: whole, by its BOM
+        return
+    data = data.removeprefix(codecs.BOM_UTF8)
+    if b"\x00" in data[:8192] and not data.lstrip().startswith(b"{"):
+        raise SourceError(BINARY)  # not JSON lines at all, but an image or an archive
+    for line in data.splitlines():
+        try:
+            yield line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield SourceError(
+                f"not valid UTF-8 text: byte 0x{line[exc.start]:02X} at column {exc.start + 1}"
+            )
 
 
 def article_from_record(record: object) -> Article:
@@ -187,33 +200,22 @@ def html_to_text(fragment: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def html_article(data: bytes, url: str, now: datetime) -> Article:
+def html_article(
+    data: bytes,
+    url: str,
+    now: datetime,
+    charset: str | None = None,
+) -> Article:
     """The main text of a web page, boilerplate dropped, with its title and date.
 
     ``now`` is the application's clock: a date after its next day is taken for a misreading
-    (the extractor's rule), judged by that clock and not by the machine's.
+    (the extractor's rule), judged by that clock and not by the machine's. ``charset`` is the
+    one the server declared; else a BOM or the page's ``<meta>`` tag says, else it is detected.
     """
-    import trafilatura
-
-    if b"\x00" in data[:8192]:
-        raise SourceError("binary file, not HTML")
-    try:
-        doc = trafilatura.bare_extraction(
-            data,
-            url=url,
-            with_metadata=True,
-            include_comments=False,
-            include_tables=False,
-            # The page's own date, to the second with its offset; no guessing from a footer.
-            date_extraction_params={
-                "extensive_search": False,
-                "original_date": True,
-                "outputformat": "%Y-%m-%dT%H:%M:%S%z",
-                "max_date": (now + timedelta(days=1)).strftime("%Y-%m-%d"),
-            },
-        )
-    except Exception as exc:  # trafilatura and lxml raise many types on broken markup
-        raise SourceError(f"cannot parse the HTML: {exc}") from exc
+    # Decoded here, not by the extractor, which reads bytes as UTF-8 or guesses and never
+    # looks at the server's charset (a UTF-16 page came out as "binary").
+    html = _XML_DECLARATION.sub("", decode_text(data, charset, meta_charset(data)), count=1)
+    doc = _extract(html, url, now)
     text = getattr(doc, "text", None) if doc is not None else None
     if not text or not text.strip():
         raise SourceError("no article text found in the page")
@@ -236,3 +238,25 @@ def html_article(data: bytes, url: str, now: datetime) -> Article:
         source=source,
         language=getattr(doc, "language", None),
     )
+
+
+def _extract(html: str, url: str, now: datetime) -> Any:
+    import trafilatura
+
+    try:
+        return trafilatura.bare_extraction(
+            html,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=False,
+            # The page's own date, to the second with its offset; no guessing from a footer.
+            date_extraction_params={
+                "extensive_search": False,
+                "original_date": True,
+                "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+                "max_date": (now + timedelta(days=1)).strftime("%Y-%m-%d"),
+            },
+        )
+    except Exception as exc:  # trafilatura and lxml raise many types on broken markup
+        raise SourceError(f"cannot parse the HTML: {exc}") from exc

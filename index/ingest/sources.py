@@ -13,13 +13,13 @@ import httpx
 
 from index.clock import Clock
 from index.errors import SourceError
+from index.ingest.charsets import charset_of, decode_text
 from index.ingest.formats import (
     FEED_SUFFIXES,
     HTML_SUFFIXES,
     JSONL_SUFFIXES,
     KNOWN_SUFFIXES,
     TEXT_SUFFIXES,
-    decode_text,
     entry_text,
     html_article,
     parse_jsonl,
@@ -126,7 +126,7 @@ class SourceReader:
         if suffix not in KNOWN_SUFFIXES:
             suffix = sniff_format(data)
         if suffix in JSONL_SUFFIXES:
-            yield from parse_jsonl(decode_text(data), str(path))
+            yield from parse_jsonl(data, str(path))  # line by line: a bad line fails alone
         elif suffix in HTML_SUFFIXES:
             yield html_article(data, url, self.clock.now())
         elif suffix in FEED_SUFFIXES:
@@ -191,9 +191,9 @@ class SourceReader:
         if suffix in FEED_SUFFIXES:
             yield from self._feed(body, url, known)
         elif suffix in TEXT_SUFFIXES:
-            yield text_article(decode_text(body), url, fallback_title=None)
+            yield text_article(decode_text(body, charset_of(ctype)), url, fallback_title=None)
         else:
-            yield html_article(body, url, self.clock.now())
+            yield html_article(body, url, self.clock.now(), charset=charset_of(ctype))
 
     def _feed(
         self, data: bytes, url: str, known: Callable[[str], bool] | None = None
