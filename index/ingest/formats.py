@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from index.dates import parse_time
 from index.errors import SourceError
+from index.ingest.budget import HTML_LIMITS, HtmlLimits, time_limit
 from index.ingest.charsets import BINARY, decode_text, meta_charset
 from index.ingest.web import is_url
 from index.models import Article, IngestFailure
@@ -182,12 +183,21 @@ def text_article(text: str, url: str, fallback_title: str | None) -> Article:
     return Article(text=text, url=url, title=title or fallback_title)
 
 
-def html_to_text(fragment: str) -> str:
-    """Visible text of an HTML fragment (a feed item's content), paragraphs on their own lines."""
-    import lxml.html
+def html_to_text(fragment: str, limits: HtmlLimits = HTML_LIMITS) -> str:
+    """Visible text of an HTML fragment (a feed item's content), paragraphs on their own lines.
 
+    SourceError ("too complex") for a fragment over ``limits``.
+    """
     if "<" not in fragment:
         return fragment.strip()
+    limits.check(fragment)
+    with time_limit(limits.seconds):
+        return _fragment_text(fragment)
+
+
+def _fragment_text(fragment: str) -> str:
+    import lxml.html
+
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except Exception:  # lxml raises several unrelated types on garbage
@@ -205,17 +215,21 @@ def html_article(
     url: str,
     now: datetime,
     charset: str | None = None,
+    limits: HtmlLimits = HTML_LIMITS,
 ) -> Article:
     """The main text of a web page, boilerplate dropped, with its title and date.
 
     ``now`` is the application's clock: a date after its next day is taken for a misreading
     (the extractor's rule), judged by that clock and not by the machine's. ``charset`` is the
     one the server declared; else a BOM or the page's ``<meta>`` tag says, else it is detected.
+    A page over ``limits`` fails ("too complex") before or while it is parsed.
     """
     # Decoded here, not by the extractor, which reads bytes as UTF-8 or guesses and never
     # looks at the server's charset (a UTF-16 page came out as "binary").
     html = _XML_DECLARATION.sub("", decode_text(data, charset, meta_charset(data)), count=1)
-    doc = _extract(html, url, now)
+    limits.check(html)
+    with time_limit(limits.seconds):
+        doc = _extract(html, url, now)
     text = getattr(doc, "text", None) if doc is not None else None
     if not text or not text.strip():
         raise SourceError("no article text found in the page")
