@@ -84,6 +84,9 @@ def entry_text(entry: Any) -> tuple[str, datetime | None]:
     """A feed entry's text (its content, else its summary, as plain text) and its date."""
     contents = entry.get("content") or []
     raw = contents[0].get("value", "") if contents else entry.get("summary", "")
+    # feedparser keeps a raw NUL of a CDATA section; stored, it would end the text for SQLite
+    # and its shell (length(), substr()), and lxml would make it U+FFFD.
+    raw = raw.replace("\x00", " ")
     text = html_to_text(raw) if raw else ""
     return text, _struct_time(entry.get("published_parsed") or entry.get("updated_parsed"))
 
