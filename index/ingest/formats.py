@@ -128,17 +128,23 @@ def parse_jsonl(data: str | bytes, where: str) -> Iterator[Article | IngestFailu
 
 
 def _jsonl_lines(data: str | bytes) -> Iterator[str | SourceError]:
-    """The lines of a JSONL document as text, or why a line is not text."""
+    """The lines of a JSONL document as text, or why a line is not text.
+
+    A line ends at a newline only (CR LF too): JSON may hold a bare CR between tokens and
+    U+2028 or U+0085 inside strings, where ``splitlines()`` would also split.
+    """
     if isinstance(data, str):
-        yield from data.splitlines()
+        yield from (line.removesuffix("\r") for line in data.split("\n"))
         return
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        yield from decode_text(data).splitlines()  # a UTF-16 file: whole, by its BOM
+        # A UTF-16 file: decoded whole, by its BOM.
+        yield from _jsonl_lines(decode_text(data))
         return
     data = data.removeprefix(codecs.BOM_UTF8)
     if b"\x00" in data[:8192] and not data.lstrip().startswith(b"{"):
         raise SourceError(BINARY)  # not JSON lines at all, but an image or an archive
-    for line in data.splitlines():
+    for raw in data.split(b"\n"):
+        line = raw.removesuffix(b"\r")
         try:
             yield line.decode("utf-8")
         except UnicodeDecodeError as exc:

@@ -399,3 +399,16 @@ def test_a_hostile_jsonl_line_is_that_lines_error_and_the_rest_goes_on() -> None
     assert "nested too deeply" in reasons[0]
     assert "invalid JSON" in reasons[1]
     assert "surrogate" in reasons[2]
+
+
+def test_a_jsonl_line_is_ended_by_a_newline_only() -> None:
+    # Valid JSON may hold a bare CR between tokens and U+2028 / U+0085 raw inside strings;
+    # splitting at them too tore one record into two broken lines.
+    records = [
+        b'{"text":\r"Repairs went on in Izium overnight."}',
+        '{"text": "Crews reached Lyman\u2028by noon."}'.encode(),
+        '{"text": "Power returned to Balakliia\u0085after dark."}'.encode(),
+    ]
+    for data in (b"\r\n".join(records), "\n".join(r.decode() for r in records)):
+        items = list(parse_jsonl(data, "separators.jsonl"))
+        assert [type(item).__name__ for item in items] == ["Article"] * 3, items
