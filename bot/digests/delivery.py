@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,7 +12,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.digests.build import build_digest
-from bot.digests.lease import Lease
+from bot.digests.lease import Lease, this_process
 from bot.digests.matching import match_watches
 from bot.digests.schedule import is_due
 from bot.domain.digests import Digest
@@ -106,8 +104,7 @@ class Digests:
         self.clock = clock
         self.allowed = allowed  # chats off the allow-list get no digests
         # One sender at a time across processes: see bot/digests/lease.py.
-        owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        self.lease = Lease(chats, clock, owner, tick)
+        self.lease = Lease(chats, clock, this_process(f"{id(self):x}"), tick)
         self.ticks = Ticks()  # finished digest ticks: tests wait for them, not for seconds
         self._lock = asyncio.Lock()  # one delivery run at a time: a tick and /digest never race
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
@@ -216,17 +216,26 @@ class ChatStore:
 
     # -- deliveries -------------------------------------------------------------------------
 
-    def take_lease(self, owner: str, now: datetime, ttl: timedelta) -> bool:
+    def take_lease(
+        self,
+        owner: str,
+        now: datetime,
+        ttl: timedelta,
+        dead: Callable[[str], bool] = lambda _holder: False,
+    ) -> bool:
         """Become the one process sending digests, for ``ttl`` (kept by :meth:`renew_lease`).
 
-        The lease is free when nobody holds it or its time ran out. Reading and writing it is
-        one write transaction, so of two processes taking it at once exactly one succeeds.
+        The lease is free when nobody holds it, its time ran out, or ``dead`` proves its
+        holder's process gone. Reading and writing it is one write transaction, so of two
+        processes taking it at once exactly one succeeds.
         """
         until = to_db_time(now + ttl)
         with self.db.transaction() as conn:
             row = conn.execute("SELECT value FROM meta WHERE key = 'digest_lease'").fetchone()
             holder, _, expires = (str(row["value"]) if row else "").rpartition(" ")
-            free = not holder or holder == owner or expires <= (to_db_time(now) or "")
+            free = (
+                not holder or holder == owner or expires <= (to_db_time(now) or "") or dead(holder)
+            )
             if free:
                 conn.execute(
                     "INSERT INTO meta (key, value) VALUES ('digest_lease', ?) "
