@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.app import App
 from bot.digests.delivery import DeliveryReport, Digests, Notifier
@@ -37,6 +37,7 @@ class Service:
             None,  # connected to a front end's notifier when one runs
             self.app.clock,
             allowed=self.chat_allowed,
+            tick=timedelta(seconds=self.app.settings.digest_tick_s),
         )
 
     @property

@@ -4,17 +4,15 @@ once the notifier's front end accepted it."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import os
-import socket
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
 from bot.digests.build import build_digest
+from bot.digests.lease import Lease, this_process
 from bot.digests.matching import match_watches
 from bot.digests.schedule import is_due
 from bot.domain.digests import Digest
@@ -30,8 +28,7 @@ from index.store import Store
 log = logging.getLogger(__name__)
 
 _LOAD_CHUNK = 2000  # passages per SQL query when loading new passages
-# A crashed holder's lease runs out after this: the longest a delivery run may take.
-_LEASE = timedelta(minutes=10)
+DEFAULT_TICK = timedelta(minutes=1)  # the `digest_tick_s` default: the lease lasts one tick
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +85,8 @@ class Digests:
     cron) are found like any other. An item is recorded as delivered only after the message
     carrying it was accepted; the chat's cursor moves only when every message went out, so a
     failure midway leaves the rest pending for the next tick, and what was sent is not resent.
+    A run holds the database's digest lease (:class:`Lease`, lasting one ``tick``) and checks
+    it before every message, so two processes never send at once.
     """
 
     def __init__(
@@ -97,13 +96,15 @@ class Digests:
         notifier: Notifier | None,
         clock: Clock,
         allowed: Callable[[int], bool] = lambda _chat_id: True,
+        tick: timedelta = DEFAULT_TICK,
     ) -> None:
         self.chats = chats
         self.store = store
         self.notifier = notifier
         self.clock = clock
         self.allowed = allowed  # chats off the allow-list get no digests
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        # One sender at a time across processes: see bot/digests/lease.py.
+        self.lease = Lease(chats, clock, this_process(f"{id(self):x}"), tick)
         self.ticks = Ticks()  # finished digest ticks: tests wait for them, not for seconds
         self._lock = asyncio.Lock()  # one delivery run at a time: a tick and /digest never race
 
@@ -161,7 +162,7 @@ class Digests:
             await self.ticks.done()
 
     async def _tick(self) -> list[DeliveryReport]:
-        async with self._lock, self._lease() as held:
+        async with self._lock, self.lease.holding() as held:
             if not held:
                 log.info("another Sitrep process is sending digests; this tick waits")
                 return []
@@ -182,7 +183,7 @@ class Digests:
 
     async def send_now(self, chat_id: int, dry_run: bool = False) -> DeliveryReport:
         """/digest and ``sitrep digest``: what the chat is owed, now; a dry run marks nothing."""
-        async with self._lock, self._lease() as held:
+        async with self._lock, self.lease.holding() as held:
             if not held and not dry_run:
                 raise SendFailed(
                     "another Sitrep process (the running bot?) is sending digests right now: "
@@ -198,16 +199,6 @@ class Digests:
                 )
             return await self._deliver(chat, digest, upto, now, scheduled=False)
 
-    @contextlib.asynccontextmanager
-    async def _lease(self) -> AsyncIterator[bool]:
-        """Hold the database's digest lease for the block (False: another process has it)."""
-        held = await asyncio.to_thread(self.chats.take_lease, self.owner, self.clock.now(), _LEASE)
-        try:
-            yield held
-        finally:
-            if held:
-                await asyncio.to_thread(self.chats.release_lease, self.owner)
-
     async def _deliver(
         self, chat: ChatSettings, digest: Digest, upto: int, now: datetime, scheduled: bool = True
     ) -> DeliveryReport:
@@ -221,6 +212,10 @@ class Digests:
         sent = 0  # messages Telegram accepted
         items = 0
         for message in self.notifier.compose(digest):
+            if not await self.lease.still_held():
+                # Another process took over (this one was paused past its lease): it works
+                # out from the database what is owed, so nothing is sent twice or lost.
+                return DeliveryReport(chat_id, DeliveryStatus.FAILED, items, sent)
             try:
                 message_id: int | None = await self.notifier.send(chat_id, message)
             except ChatMoved as moved:

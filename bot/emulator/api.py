@@ -44,6 +44,15 @@ class Webhook:
     allowed_updates: tuple[str, ...] = ()
 
 
+@dataclass
+class _Hold:
+    """A call :meth:`BotApi.hold_next` will swallow: the first of ``method`` after ``skip``."""
+
+    method: str
+    skip: int
+    arrived: threading.Event
+
+
 class BotApi:
     """The Bot API's state and methods, called in process (:meth:`call`); the emulator serves
     them over HTTP. Every method may be called from any thread."""
@@ -59,6 +68,7 @@ class BotApi:
         self._next_update = 1
         self._next_message = 1
         self._failures: list[tuple[str, int, int | None]] = []  # (method, code, retry_after)
+        self._holds: list[_Hold] = []
         self._cond = threading.Condition()
         self.calls: list[str] = []
         self._chats: dict[int, dict[str, Any]] = {}
@@ -78,6 +88,16 @@ class BotApi:
         with self._cond:
             for _ in range(times):
                 self._failures.append((method, code, retry_after if code == 429 else None))
+
+    def hold_next(self, method: str, skip: int = 0) -> threading.Event:
+        """Swallow one call of ``method``, the one after the next ``skip``: it never reaches
+        Telegram (nothing is stored), and its caller gets no answer until the emulator stops
+        (then a 504). The returned event is set when that call arrives, so a test can kill
+        the bot while it waits for an answer."""
+        arrived = threading.Event()
+        with self._cond:
+            self._holds.append(_Hold(method, skip, arrived))
+        return arrived
 
     def block(self, chat_id: int) -> None:
         """The user blocks the bot: every send and edit to ``chat_id`` answers 403."""
@@ -256,6 +276,10 @@ class BotApi:
         """Answer one Bot API call (raises ApiError as Telegram would answer an error)."""
         with self._cond:
             self.calls.append(method)
+            if self._swallowed(method):
+                while self._open:  # no answer until the emulator stops
+                    self._cond.wait()
+                raise ApiError(504, rules.failure_text(504, None))
             for i, (name, code, retry) in enumerate(self._failures):
                 if name == method:
                     del self._failures[i]
@@ -264,6 +288,18 @@ class BotApi:
         if handler is None:
             raise ApiError(404, "Not Found: method not found")
         return handler(params)
+
+    def _swallowed(self, method: str) -> bool:
+        """Whether this call of ``method`` is one :meth:`hold_next` swallows (lock held)."""
+        for hold in self._holds:
+            if hold.method == method:
+                if hold.skip:
+                    hold.skip -= 1
+                    return False
+                self._holds.remove(hold)
+                hold.arrived.set()
+                return True
+        return False
 
     def _api_getme(self, params: dict[str, Any]) -> dict[str, Any]:
         return {

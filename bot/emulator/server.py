@@ -6,7 +6,8 @@ over 4096 characters after entity parsing, HTML it cannot parse, callback data o
 an edit that changes nothing. A simulated user sends messages (in private chats or groups,
 with mentions and replies), presses buttons and shares locations. Updates go to ``getUpdates``
 or, once ``setWebhook`` is called, are POSTed to the webhook. Tests can make the next calls
-answer 429 (with ``retry_after``) or 5xx, block the bot in a chat (403) and migrate a group to a
+answer 429 (with ``retry_after``) or 5xx, swallow a call (no answer, nothing stored: the bot
+can be killed while it waits), block the bot in a chat (403) and migrate a group to a
 supergroup (400 with ``migrate_to_chat_id``).
 """
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
@@ -216,17 +216,26 @@ class ChatStore:
 
     # -- deliveries -------------------------------------------------------------------------
 
-    def take_lease(self, owner: str, now: datetime, ttl: timedelta) -> bool:
-        """Become the one process sending digests (for ``ttl``, renewed by taking it again).
+    def take_lease(
+        self,
+        owner: str,
+        now: datetime,
+        ttl: timedelta,
+        dead: Callable[[str], bool] = lambda _holder: False,
+    ) -> bool:
+        """Become the one process sending digests, for ``ttl`` (kept by :meth:`renew_lease`).
 
-        Two processes sending at once (the bot, and ``sitrep digest`` from a shell) could
-        both find the same items pending; the lease lets one of them send at a time.
+        The lease is free when nobody holds it, its time ran out, or ``dead`` proves its
+        holder's process gone. Reading and writing it is one write transaction, so of two
+        processes taking it at once exactly one succeeds.
         """
         until = to_db_time(now + ttl)
         with self.db.transaction() as conn:
             row = conn.execute("SELECT value FROM meta WHERE key = 'digest_lease'").fetchone()
             holder, _, expires = (str(row["value"]) if row else "").rpartition(" ")
-            free = not holder or holder == owner or expires <= (to_db_time(now) or "")
+            free = (
+                not holder or holder == owner or expires <= (to_db_time(now) or "") or dead(holder)
+            )
             if free:
                 conn.execute(
                     "INSERT INTO meta (key, value) VALUES ('digest_lease', ?) "
@@ -234,6 +243,15 @@ class ChatStore:
                     (f"{owner} {until}",),
                 )
         return free
+
+    def renew_lease(self, owner: str, now: datetime, ttl: timedelta) -> bool:
+        """Extend ``owner``'s lease to ``now + ttl``; False (and nothing changed) when another
+        process holds it now. A lease that ran out but was not taken is still ``owner``'s."""
+        changed = self.db.write(
+            "UPDATE meta SET value = ? WHERE key = 'digest_lease' AND substr(value, 1, ?) = ?",
+            (f"{owner} {to_db_time(now + ttl)}", len(owner) + 1, f"{owner} "),
+        )
+        return changed == 1
 
     def release_lease(self, owner: str) -> None:
         """Give the lease up (only if ``owner`` holds it)."""

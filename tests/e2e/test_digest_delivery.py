@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import subprocess
+import sys
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from botkit import bot_running, replies, service_of, shown, until
+from botkit import TOKEN, bot_running, replies, service_of, shown, until
 
 from bot.app import App, build_app
 from bot.cli import main
 from bot.demo import LATE_ARTICLE as LATE
 from bot.emulator.server import BotApiEmulator
 from bot.settings import Settings
-from conftest import SAMPLE, LocalServer, Route, write_jsonl
+from conftest import PROJECT, SAMPLE, LocalServer, Route, write_jsonl
 from index.clock import ManualClock
 from index.embeddings import HashEmbedder, SentenceTransformerEmbedder
 from index.places.gazetteer import Gazetteer
@@ -78,6 +81,49 @@ async def test_digest_arrives_once_and_not_again_after_a_restart(
         assert times_delivered(emulator, 41, 1) == 1
     finally:
         again.close()
+
+
+async def test_a_bot_killed_mid_digest_is_followed_by_the_next_within_two_ticks(
+    fast_app: App, emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    """The bot killed (not stopped) while it owes instant digests: the next bot delivers
+    each item within two ticks, exactly once."""
+    now = fast_app.clock.now()
+    for chat in (51, 52):
+        fast_app.watching.watch(chat, "Bakhmut 20", now)
+        fast_app.watching.settings(chat, now, instant=True)
+    fast_app.ingest([str(write_jsonl(tmp_path / "h.jsonl", [report(51)]))])
+    # One chat's digest reaches Telegram; the other's never does, and the bot is killed
+    # while it waits for that answer, in the middle of its delivery run.
+    swallowed = emulator.hold_next("sendMessage", skip=1)
+    env = {
+        **os.environ,
+        "SITREP_TELEGRAM_TOKEN": TOKEN,
+        "SITREP_TELEGRAM_API_URL": emulator.url,
+        "SITREP_VECTOR_INDEX": "numpy",
+        "SITREP_DIGEST_TICK_S": "0.2",
+        "SITREP_FEEDS_TICK_S": "3600",
+    }
+    command = [sys.executable, "-m", "bot", "--data-dir", str(fast_app.settings.data_dir), "run"]
+    log = tmp_path / "killed-bot.log"
+    with log.open("wb") as out:
+        child = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=out, stderr=out)
+    try:
+        arrived = await asyncio.to_thread(swallowed.wait, 60.0)  # a guard, not a wait for time
+        assert arrived, log.read_text()
+    finally:
+        child.kill()
+        child.wait()
+    assert len(emulator.bot_messages()) == 1  # one chat has its digest, the other does not
+    lease = fast_app.chats.db.one("SELECT value FROM meta WHERE key = 'digest_lease'")
+    assert lease is not None and f"/{child.pid}/" in lease[0]  # the dead bot kept the lease
+
+    # The next bot runs on the test's clock, which (any day after the suite's start date)
+    # is before the dead bot's wall-clock lease runs out: only the proof that the dead
+    # bot's process is gone lets the next bot send within two of its ticks.
+    async with bot_running(fast_app, emulator, **FAST) as application:
+        await service_of(application).digests.ticks.wait(2)
+        assert [times_delivered(emulator, chat, 51) for chat in (51, 52)] == [1, 1]
 
 
 async def test_a_feed_article_reaches_an_instant_chat_once(

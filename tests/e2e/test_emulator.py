@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -175,6 +176,21 @@ def test_injected_5xx_reads_like_telegram(api: httpx.Client, emulator: BotApiEmu
     assert (bad_gateway.status_code, bad_gateway.json()["description"]) == (502, "Bad Gateway")
     assert result(api.post("sendMessage", json={"chat_id": 100, "text": "hi"}))["text"] == "hi"
     assert len(emulator.bot_messages(100)) == 1
+
+
+def test_a_swallowed_call_stores_nothing_and_is_answered_only_when_the_emulator_stops(
+    api: httpx.Client, emulator: BotApiEmulator
+) -> None:
+    arrived = emulator.hold_next("sendMessage", skip=1)
+    first = api.post("sendMessage", json={"chat_id": 100, "text": "first"})
+    assert result(first)["text"] == "first"
+    with ThreadPoolExecutor(1) as pool:
+        second = pool.submit(api.post, "sendMessage", json={"chat_id": 100, "text": "second"})
+        assert arrived.wait(10)
+        assert not second.done()  # the caller is still waiting for an answer
+        emulator.stop()
+        assert second.result(10).status_code == 504
+    assert [m.text for m in emulator.bot_messages(100)] == ["first"]
 
 
 async def test_ptb_maps_injected_500_to_network_error(bot: Bot, emulator: BotApiEmulator) -> None:

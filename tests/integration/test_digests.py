@@ -3,6 +3,7 @@ arrives once, across failures, restarts, blocked and migrated chats."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Iterator
 from datetime import timedelta
@@ -17,6 +18,7 @@ from bot.errors import ChatBlocked, ChatMoved, SendFailed, SendRefused
 from bot.render.html import digest_messages
 from bot.render.text import digest_text
 from conftest import START, write_jsonl
+from index.clock import ManualClock
 from index.embeddings import HashEmbedder
 from index.places.gazetteer import Gazetteer
 
@@ -285,3 +287,46 @@ async def test_two_processes_never_send_digests_at_once(
         other, fast_app.clock.now() - timedelta(hours=1), timedelta(minutes=10)
     )
     assert [r.status for r in await digests.tick()] == ["nothing new"]
+
+
+class StalledNotifier(ScriptedNotifier):
+    """Its first send hangs until ``resume`` is set, then fails as a request that never
+    reached Telegram: a process frozen (or dying) in the middle of a delivery run."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stalled = asyncio.Event()
+        self.resume = asyncio.Event()
+
+    async def send(self, chat_id: int, message: Outgoing) -> int:
+        if not self.stalled.is_set():
+            self.stalled.set()
+            await self.resume.wait()
+            raise SendFailed("timed out")
+        return await super().send(chat_id, message)
+
+
+TICK = timedelta(seconds=60)  # the default digest tick (`digest_tick_s`)
+
+
+async def test_a_stalled_holders_lease_passes_on_within_two_ticks_and_it_sends_no_more(
+    fast_app: App, notifier: ScriptedNotifier, clock: ManualClock, tmp_path: Path
+) -> None:
+    for chat in (26, 27):
+        fast_app.watching.watch(chat, "Bakhmut 20", clock.now())
+        fast_app.watching.settings(chat, clock.now(), instant=True)
+    ingest(fast_app, tmp_path, article(1, SOLEDAR))
+    stalled = StalledNotifier()
+    first = Digests(fast_app.chats, fast_app.knowledge.store, stalled, clock)
+    run = asyncio.create_task(first.tick())
+    await stalled.stalled.wait()  # the first holds the lease in the middle of its run
+    second = Digests(fast_app.chats, fast_app.knowledge.store, notifier, clock)
+    assert await second.tick() == []  # never two senders at once
+    clock.advance(2 * TICK)
+    reports = await second.tick()
+    assert sorted((r.chat_id, r.status) for r in reports) == [(26, "sent"), (27, "sent")]
+    stalled.resume.set()  # the first wakes up without its lease: it sends nothing more
+    await run
+    assert stalled.sent == []
+    for chat in (26, 27):
+        assert notifier.texts(chat).count('news.example/1"') == 1
