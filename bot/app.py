@@ -19,7 +19,7 @@ from index.clock import Clock, SystemClock
 from index.embeddings import Embedder, SentenceTransformerEmbedder
 from index.errors import QueryError
 from index.ingest.sources import SourceReader
-from index.ingest.web import FetchPolicy, is_url
+from index.ingest.web import MIB, FetchPolicy, is_url
 from index.models import Article, IngestFailure, IngestReport
 from index.places.cache import GazetteerFiles, add_dump
 from index.places.gazetteer import Gazetteer, load_gazetteer
@@ -151,7 +151,7 @@ def build_app(
     )
     http = httpx.Client(transport=transport)
     policy = FetchPolicy(
-        max_bytes=int(settings.ingest_max_document_mb * 1024 * 1024),
+        max_bytes=int(settings.ingest_max_document_mb * MIB),
         timeout=settings.ingest_timeout_s,
         user_agent=settings.ingest_user_agent,
         summary_words=settings.ingest_summary_words,

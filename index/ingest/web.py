@@ -13,6 +13,8 @@ from index.ingest.netguard import Resolver, check_public_url
 
 # Redirects followed by hand when every hop must be checked; otherwise httpx's own limit holds.
 MAX_REDIRECTS = 5
+# Sizes are in binary units everywhere (the setting, the limit, the messages): 1 MiB = 2**20 bytes.
+MIB = 1024 * 1024
 
 
 def is_url(target: str) -> bool:
@@ -24,7 +26,7 @@ def is_url(target: str) -> bool:
 class FetchPolicy:
     """Limits on what is read: size, time, and how Sitrep introduces itself to servers."""
 
-    max_bytes: int = 20 * 1024 * 1024
+    max_bytes: int = 20 * MIB
     timeout: float = 20.0
     user_agent: str = "Sitrep/0.1 (situation-monitoring bot)"
     # A feed item shorter than this is a summary: fetch the item's page for the full text.
@@ -39,8 +41,8 @@ class FetchPolicy:
         if size > self.max_bytes:
             at_least = "" if exact else "over "
             raise SourceError(
-                f"too large: {at_least}{size / 1e6:.1f} MB, over the "
-                f"{self.max_bytes / 1e6:.0f} MB limit"
+                f"too large: {at_least}{size / MIB:.1f} MiB, over the "
+                f"{self.max_bytes / MIB:g} MiB limit"
             )
 
 
