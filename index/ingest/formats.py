@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from index.dates import parse_time
 from index.errors import SourceError
-from index.ingest.web import is_url
+from index.ingest.urls import is_url
 from index.models import Article, IngestFailure
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})

@@ -4,22 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import httpx
 
 from index.errors import SourceError
 from index.ingest.netguard import Resolver, check_public_url
+from index.ingest.urls import parse_url
 
 # Redirects followed by hand when every hop must be checked; otherwise httpx's own limit holds.
 MAX_REDIRECTS = 5
 # Sizes are in binary units everywhere (the setting, the limit, the messages): 1 MiB = 2**20 bytes.
 MIB = 1024 * 1024
-
-
-def is_url(target: str) -> bool:
-    """Whether ``target`` is an http(s) URL rather than a path."""
-    return urlsplit(target).scheme in ("http", "https")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +62,7 @@ def download(
     ``conditions`` are the headers of a conditional GET; ``resolve`` looks host names up for
     the guard (default getaddrinfo). Raises SourceError for anything that is not a response.
     """
+    parse_url(url)  # a malformed URL, or one of another scheme, is refused saying which
     headers = {**(conditions or {}), "User-Agent": policy.user_agent}
     guard = policy.public_only
     try:
