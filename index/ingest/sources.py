@@ -185,7 +185,9 @@ class SourceReader:
         )
 
     def _get(self, url: str, conditions: dict[str, str] | None = None) -> Download:
-        return download(self.client, url, self.policy, self.resolve, conditions)
+        return download(
+            self.client, url, self.policy, self.clock.monotonic, self.resolve, conditions
+        )
 
     def _read_url(self, url: str) -> Iterator[Item]:
         yield from self._read_body(*self.fetch(url), url)
