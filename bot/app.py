@@ -19,7 +19,8 @@ from index.clock import Clock, SystemClock
 from index.embeddings import Embedder, SentenceTransformerEmbedder
 from index.errors import QueryError
 from index.ingest.sources import SourceReader
-from index.ingest.web import FetchPolicy, is_url
+from index.ingest.urls import looks_like_url
+from index.ingest.web import MIB, FetchPolicy
 from index.models import Article, IngestFailure, IngestReport
 from index.places.cache import GazetteerFiles, add_dump
 from index.places.gazetteer import Gazetteer, load_gazetteer
@@ -61,8 +62,9 @@ class App:
 
     def ingest_url(self, url: str) -> IngestReport:
         """Ingest one URL sent from a chat: public addresses only, within the size limits."""
-        if not is_url(url):
-            # Never a path: a chat must not make the bot read its own files.
+        if not looks_like_url(url):
+            # Never a path: a chat must not make the bot read its own files. A URL of another
+            # scheme, or a malformed one, is the read's failure, saying what is wrong with it.
             raise QueryError(f"not a web address: {url!r} (send an http:// or https:// URL)")
         report = IngestReport()
         self.knowledge.ingest(self.chat_reader.read(url), report)
@@ -151,7 +153,7 @@ def build_app(
     )
     http = httpx.Client(transport=transport)
     policy = FetchPolicy(
-        max_bytes=int(settings.ingest_max_document_mb * 1024 * 1024),
+        max_bytes=int(settings.ingest_max_document_mb * MIB),
         timeout=settings.ingest_timeout_s,
         user_agent=settings.ingest_user_agent,
         summary_words=settings.ingest_summary_words,

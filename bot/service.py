@@ -15,9 +15,9 @@ from bot.domain.watches import ChatSettings, Watch
 from bot.errors import NotAllowed
 from bot.ticks import Ticks
 from index.clock import Clock
-from index.errors import QueryError
+from index.errors import QueryError, SourceError
 from index.ingest.netguard import check_public_url
-from index.ingest.web import is_url
+from index.ingest.urls import parse_url
 from index.models import Answer, IngestReport
 from index.search.knowledge import IndexStats
 
@@ -141,8 +141,10 @@ class Service:
         """/addfeed (admins): follow a feed; it is polled on the next feed tick."""
         self.require_admin(user_id)
         url = url.strip()
-        if not is_url(url):
-            raise QueryError(f"not a feed address: {url!r} (send an http:// or https:// URL)")
+        try:
+            parse_url(url)
+        except SourceError as exc:
+            raise QueryError(f"not a feed address: {url!r}: {exc}") from exc
         if not self.app.settings.telegram_allow_private_urls:
             await asyncio.to_thread(check_public_url, url)
         return await asyncio.to_thread(

@@ -72,8 +72,8 @@ class Settings:
     ask_max_question_chars: int = _SEARCH.max_question_chars
 
     ingest_batch_passages: int = 256
-    ingest_max_document_mb: float = 20.0
-    ingest_timeout_s: float = 20.0
+    ingest_max_document_mb: float = 20.0  # MiB (2**20 bytes), as the messages print it
+    ingest_timeout_s: float = 20.0  # one deadline per download, redirects included
     ingest_user_agent: str = "Sitrep/0.1 (situation-monitoring bot)"
     ingest_summary_words: int = 120
 

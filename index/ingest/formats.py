@@ -15,7 +15,7 @@ from index.dates import parse_time
 from index.errors import SourceError
 from index.ingest.budget import HTML_LIMITS, HtmlLimits, time_limit
 from index.ingest.charsets import BINARY, decode_text, meta_charset
-from index.ingest.web import is_url
+from index.ingest.urls import is_url
 from index.models import Article, IngestFailure
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})

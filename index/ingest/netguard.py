@@ -6,9 +6,8 @@ import ipaddress
 import socket
 from collections.abc import Callable
 
-import httpx
-
 from index.errors import SourceError
+from index.ingest.urls import parse_url
 
 Resolver = Callable[[str, int], list[str]]
 """``(host, port) -> addresses``: every IPv4 and IPv6 address a host name stands for."""
@@ -32,14 +31,8 @@ def check_public_url(url: str, resolve: Resolver | None = None) -> None:
     ``resolve`` is the test seam; it defaults to :func:`resolve_host` (``socket.getaddrinfo``).
     Every address is checked, not just the first, because the client may connect to any of them.
     """
-    try:
-        # httpx's own parser, so the host checked is the host the client will connect to.
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL as exc:
-        raise SourceError(f"refused: not a valid URL: {exc}") from exc
-    if parsed.scheme not in _DEFAULT_PORTS:
-        scheme = f"{parsed.scheme}:" if parsed.scheme else "a URL without a scheme"
-        raise SourceError(f"refused: only http and https URLs can be read, not {scheme}")
+    # httpx's own parser (in parse_url), so the host checked is the host the client connects to.
+    parsed = parse_url(url)
     host = parsed.raw_host.decode("ascii").rstrip(".").lower()
     if not host:
         raise SourceError("refused: the URL has no host")

@@ -29,7 +29,8 @@ from index.ingest.formats import (
     web_format,
 )
 from index.ingest.netguard import Resolver
-from index.ingest.web import Download, FetchPolicy, download, is_url
+from index.ingest.urls import is_url, looks_like_url
+from index.ingest.web import Download, FetchPolicy, download
 from index.models import Article, IngestFailure
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,13 @@ class FeedPoll:
 
 
 _NOT_REGULAR = "not a regular file (a device, a pipe or a socket): not read"
+
+
+def _path_target(path: Path) -> str:
+    """``path`` as a target :meth:`SourceReader.read` takes for a path: ``ftp:/x`` (which
+    ``./ftp:/x`` normalises to) would read as a URL, so it keeps its ``./``."""
+    text = str(path)
+    return f"./{text}" if looks_like_url(text) else text
 
 
 class SourceReader:
@@ -75,11 +83,11 @@ class SourceReader:
 
     def expand(self, target: str) -> tuple[list[str], list[str]]:
         """The targets a path or URL stands for (a folder's files, recursively), and skips."""
-        if is_url(target):
+        if looks_like_url(target):
             return [target], []
         path = Path(target).expanduser()
         if not path.is_dir():
-            return [str(path)], []
+            return [_path_target(path)], []
         files, skipped = [], []
         for p in sorted(path.rglob("*")):
             if p.is_dir() or any(part.startswith(".") for part in p.relative_to(path).parts):
@@ -87,7 +95,7 @@ class SourceReader:
             if not p.is_file():  # a device, pipe or socket: reading it could hang or never end
                 skipped.append(f"{p}: {_NOT_REGULAR}")
             elif p.suffix.lower() in KNOWN_SUFFIXES:
-                files.append(str(p))
+                files.append(_path_target(p))
             else:
                 skipped.append(f"{p}: not a supported type ({p.suffix or 'no suffix'})")
         return files, skipped
@@ -95,7 +103,7 @@ class SourceReader:
     def read(self, target: str) -> Iterator[Item]:
         """Articles from one file or URL (not a folder: see :meth:`expand`)."""
         try:
-            if is_url(target):
+            if looks_like_url(target):
                 yield from self._read_url(target)
             else:
                 yield from self._read_file(Path(target))
@@ -177,7 +185,9 @@ class SourceReader:
         )
 
     def _get(self, url: str, conditions: dict[str, str] | None = None) -> Download:
-        return download(self.client, url, self.policy, self.resolve, conditions)
+        return download(
+            self.client, url, self.policy, self.clock.monotonic, self.resolve, conditions
+        )
 
     def _read_url(self, url: str) -> Iterator[Item]:
         yield from self._read_body(*self.fetch(url), url)
@@ -198,9 +208,14 @@ class SourceReader:
     def _feed(
         self, data: bytes, url: str, known: Callable[[str], bool] | None = None
     ) -> Iterator[Item]:
+        """The feed's items as articles. An item's link is its citation only when it is an
+        http(s) URL: a ``file:``, ``javascript:``, ``ftp:`` or ``data:`` link (or a malformed
+        one) is dropped, and the item is stored with its text and no URL rather than a citation
+        that points off the web (the feed's own URL would cite a page that is not the item)."""
         feed_title, entries = read_feed(data, url)
         for n, entry in enumerate(entries, start=1):
             link = entry.get("link")
+            link = link if link and is_url(link) else None
             if link and known is not None and known(link):
                 continue  # stored already: neither its page nor its text is needed again
             where = link or f"{url} item {n}"
