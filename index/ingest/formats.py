@@ -141,8 +141,10 @@ def _jsonl_lines(data: str | bytes) -> Iterator[str | SourceError]:
         yield from _jsonl_lines(decode_text(data))
         return
     data = data.removeprefix(codecs.BOM_UTF8)
-    if b"\x00" in data[:8192] and not data.lstrip().startswith(b"{"):
-        raise SourceError(BINARY)  # not JSON lines at all, but an image or an archive
+    head = data[:8192]
+    if b"\x00" in head and not any(line.lstrip().startswith(b"{") for line in head.split(b"\n")):
+        # NULs and not one line that starts a record: an image or an archive, not JSON lines.
+        raise SourceError(BINARY)
     for raw in data.split(b"\n"):
         line = raw.removesuffix(b"\r")
         try:

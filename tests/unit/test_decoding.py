@@ -13,7 +13,7 @@ import pytest
 
 from index.clock import ManualClock
 from index.errors import SourceError
-from index.ingest.formats import decode_text
+from index.ingest.formats import decode_text, parse_jsonl
 from index.ingest.sources import SourceReader
 from index.models import Article, IngestFailure
 
@@ -207,3 +207,10 @@ def test_binary_sent_as_a_page_is_refused() -> None:
     body = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 20
     [failure] = list(web_reader(body, "text/html")())
     assert isinstance(failure, IngestFailure) and "binary" in failure.reason
+
+
+def test_a_jsonl_line_holding_a_nul_fails_alone() -> None:
+    # A NUL in the first lines made the whole file "binary" though its other lines are records.
+    good = b'{"text": "Repairs went on in Izium overnight."}'
+    items = list(parse_jsonl(b"\x90\x00garbled\n" + good + b"\n", "nul.jsonl"))
+    assert [type(item).__name__ for item in items] == ["IngestFailure", "Article"], items
