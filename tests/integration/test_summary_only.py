@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.app import App
 from bot.render.text import poll_text, report_text
-from conftest import LocalServer, Route
+from conftest import LocalServer, Route, rss
 from index.clock import ManualClock
 
 SUMMARY = "Drones hit a fuel depot in Kupiansk."
@@ -20,16 +20,9 @@ OTHER = " ".join(["Shelling damaged the railway station in Kostiantynivka, offic
 
 
 def feed(s: LocalServer) -> bytes:
-    items = [("Kupiansk depot", s.url("/depot.html"), SUMMARY), ("Station", s.url("/st.html"), "")]
-    entries = "".join(
-        f"<item><title>{t}</title><link>{link}</link><description>{d}</description></item>"
-        for t, link, d in items
+    return rss(
+        [("Kupiansk depot", s.url("/depot.html"), SUMMARY), ("Station", s.url("/st.html"), "")]
     )
-    return (
-        '<?xml version="1.0"?><rss version="2.0"><channel><title>Oskil Monitor</title>'
-        f"<link>http://example.invalid/</link><description>test</description>{entries}"
-        "</channel></rss>"
-    ).encode()
 
 
 def html(body: str) -> bytes:
