@@ -6,6 +6,7 @@ import the application core and never the edge, so the dependency runs one way.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import access, admin, ask, errors, settings, sources, start, watch
+from handlers import access, admin, ask, callbacks, errors, settings, sources, start, watch
 from handlers.callbacks import (
     CallbackData,
     Instant,
@@ -33,6 +34,7 @@ from handlers.callbacks import (
     WatchPoint,
 )
 
+log = logging.getLogger(__name__)
 Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
@@ -63,6 +65,34 @@ COMMANDS = (
 )
 
 
+BUTTONS: dict[type[CallbackData], Callback] = {
+    More: ask.more,
+    Pick: ask.pick,
+    WatchPick: watch.picked,
+    WatchPoint: watch.watch_point,
+    Unwatch: watch.unwatch_pressed,
+    Instant: settings.instant_pressed,
+    RemoveFeed: admin.removefeed_pressed,
+}
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every button press: its kind's handler, or, for data no kind unpacks (malformed, forged,
+    an older format, none at all), the answer of an expired button.
+
+    One handler rather than one per kind: python-telegram-bot hands a press without data to
+    the first handler with any pattern.
+    """
+    query = update.callback_query
+    assert query is not None
+    data = callbacks.parse(query.data)
+    if data is None:
+        log.info("button data not understood: %r", query.data)
+        await query.answer(callbacks.expired(query.data), show_alert=True)
+        return
+    await BUTTONS[type(data)](update, context)
+
+
 def menu() -> list[BotCommand]:
     """The command menu Telegram shows users (``setMyCommands``)."""
     return [BotCommand(c.names[0], c.menu) for c in COMMANDS if c.menu]
@@ -75,17 +105,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     new = filters.UpdateType.MESSAGE
     for command in COMMANDS:
         application.add_handler(CommandHandler(list(command.names), command.callback, filters=new))
-    buttons: dict[type[CallbackData], Callback] = {
-        More: ask.more,
-        Pick: ask.pick,
-        WatchPick: watch.picked,
-        WatchPoint: watch.watch_point,
-        Unwatch: watch.unwatch_pressed,
-        Instant: settings.instant_pressed,
-        RemoveFeed: admin.removefeed_pressed,
-    }
-    for kind, callback in buttons.items():
-        application.add_handler(CallbackQueryHandler(callback, pattern=kind.matches))
+    application.add_handler(CallbackQueryHandler(button))
     application.add_handler(MessageHandler(new & filters.LOCATION, watch.location))
     text = new & filters.TEXT & ~filters.COMMAND
     application.add_handler(MessageHandler(text & filters.ChatType.PRIVATE, ask.plain))

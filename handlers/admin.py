@@ -53,7 +53,7 @@ async def removefeed_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE)
     _, query, data = pressed(update, RemoveFeed)
     url = recall(context, data.key)
     if not isinstance(url, str):
-        await query.answer("This choice has expired: send /removefeed again.", show_alert=True)
+        await query.answer(RemoveFeed.expired, show_alert=True)
         return
     user = update.effective_user
     removed = await service_of(context).remove_feed(user.id if user else None, url)

@@ -76,7 +76,7 @@ async def more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     _, query, data = pressed(update, More)
     pages = recall(context, data.key)
     if not isinstance(pages, list) or not 0 <= data.page < len(pages):
-        await query.answer("This answer has expired: ask again.", show_alert=True)
+        await query.answer(More.expired, show_alert=True)
         return
     await query.answer()
     await query.edit_message_text(
@@ -92,7 +92,7 @@ async def pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     _, query, picked = pressed(update, Pick)
     question = recall(context, picked.key)
     if not isinstance(question, str):
-        await query.answer("This question has expired: ask again.", show_alert=True)
+        await query.answer(Pick.expired, show_alert=True)
         return
     await query.answer()
     await query.edit_message_reply_markup(None)

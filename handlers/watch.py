@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
@@ -37,7 +39,7 @@ async def picked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat_id, query, data = pressed(update, WatchPick)
     request = recall(context, data.key)
     if not isinstance(request, WatchRequest):
-        await query.answer("This choice has expired: send /watch again.", show_alert=True)
+        await query.answer(WatchPick.expired, show_alert=True)
         return
     made = await service_of(context).watch_place(
         chat_id, data.geonameid, request.radius_km, request.keywords
@@ -46,13 +48,25 @@ async def picked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.edit_message_text(render.watch_html(made), parse_mode="HTML")
 
 
+@dataclass(frozen=True, slots=True)
+class _PointOffer:
+    """A point and radius offered under a shared location, kept for its button."""
+
+    lat: float
+    lon: float
+    km: int
+
+
 async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A shared location pin: offer to watch that point."""
     _, _, message = ids(update)
     assert message.location is not None
     lat, lon = round(message.location.latitude, 4), round(message.location.longitude, 4)
     buttons = [
-        InlineKeyboardButton(f"{km} km", callback_data=WatchPoint(lat, lon, km).pack())
+        InlineKeyboardButton(
+            f"{km} km",
+            callback_data=WatchPoint(remember(context, _PointOffer(lat, lon, km))).pack(),
+        )
         for km in _POINT_RADII
     ]
     await message.reply_html(
@@ -63,7 +77,11 @@ async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def watch_point(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The radius picked for a shared location."""
-    chat_id, query, point = pressed(update, WatchPoint)
+    chat_id, query, data = pressed(update, WatchPoint)
+    point = recall(context, data.key)
+    if not isinstance(point, _PointOffer):
+        await query.answer(WatchPoint.expired, show_alert=True)
+        return
     made = await service_of(context).watch_point(chat_id, point.lat, point.lon, float(point.km))
     await query.answer()
     await query.edit_message_text(render.watch_html(made), parse_mode="HTML")

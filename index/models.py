@@ -49,6 +49,9 @@ class Article:
     published: datetime | None = None
     source: str | None = None
     language: str | None = None
+    # Why the item's page could not be read, when ``text`` is only its feed's summary: stored
+    # so, and the page fetched again later (see ``Store.page_known``).
+    page_error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,3 +157,5 @@ class IngestReport:
     passages: int = 0
     failures: list[IngestFailure] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    # Articles stored (and counted in ``added``) as their feed's summary: their page failed.
+    summary_only: list[IngestFailure] = field(default_factory=list)

@@ -158,6 +158,20 @@ def write_jsonl(path: Path, records: list[dict[str, object]]) -> Path:
     return path
 
 
+def rss(items: list[tuple[str, str, str]]) -> bytes:
+    """An RSS feed "Oskil Monitor" of (title, link, description) items."""
+    entries = "".join(
+        f"<item><title>{t}</title><link>{link}</link><description>{d}</description>"
+        "<pubDate>Tue, 17 Nov 2026 08:00:00 GMT</pubDate></item>"
+        for t, link, d in items
+    )
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Oskil Monitor</title>'
+        f"<link>http://example.invalid/</link><description>test</description>{entries}"
+        "</channel></rss>"
+    ).encode()
+
+
 def sample_records() -> list[dict[str, object]]:
     """The bundled sample corpus."""
     return [json.loads(line) for line in SAMPLE.read_text().splitlines() if line.strip()]

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from index.models import IngestFailure
+
 
 @dataclass(frozen=True, slots=True)
 class Feed:
@@ -33,9 +35,11 @@ class PollStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class PollOutcome:
-    """One feed's poll: new articles, nothing changed, or why it failed."""
+    """One feed's poll: new articles (``summary_only`` of them stored as their feed's summary,
+    their page failed), nothing changed, or why it failed."""
 
     url: str
     status: PollStatus
     added: int = 0
     error: str | None = None
+    summary_only: tuple[IngestFailure, ...] = ()

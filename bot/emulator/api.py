@@ -222,17 +222,20 @@ class BotApi:
         ]
         if not any(b.get("callback_data") == data for b in buttons):
             raise ValueError(f"no button with callback data {data!r} under that message")
-        self._push(
-            {
-                "callback_query": {
-                    "id": str(self._next_update),
-                    "from": self._user(user_id, "User"),
-                    "chat_instance": str(message.chat_id),
-                    "data": data,
-                    "message": self._message_json(message),
-                }
-            }
-        )
+        self.client_sends_callback(message, data, user_id)
+
+    def client_sends_callback(self, message: Message, data: str | None, user_id: int = 100) -> None:
+        """A modified client sends a button press under a bot message with any ``data``, or
+        none (None): Telegram passes on callback data no button carries."""
+        query: dict[str, Any] = {
+            "id": str(self._next_update),
+            "from": self._user(user_id, "User"),
+            "chat_instance": str(message.chat_id),
+            "message": self._message_json(message),
+        }
+        if data is not None:
+            query["data"] = data
+        self._push({"callback_query": query})
 
     def bot_messages(self, chat_id: int | None = None) -> list[Message]:
         """Messages the bot sent (or last edited), oldest first."""

@@ -14,7 +14,7 @@ from bot.storage.chats import ChatStore
 from index.clock import Clock
 from index.errors import SourceError
 from index.ingest.sources import FeedPoll, Item, SourceReader
-from index.models import Article, IngestReport
+from index.models import Article, IngestFailure, IngestReport
 from index.search.knowledge import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -77,11 +77,13 @@ class FeedPoller:
         if not feeds:
             return []
 
+        def known(url: str) -> bool:
+            # A summary-only item is not "known" while its page is due to be fetched again.
+            return self.knowledge.store.page_known(url, now)
+
         def fetch(feed: Feed) -> FeedPoll | SourceError:
             try:
-                return self.reader.poll_feed(
-                    feed.url, feed.etag, feed.last_modified, self.knowledge.store.has_url
-                )
+                return self.reader.poll_feed(feed.url, feed.etag, feed.last_modified, known)
             except SourceError as exc:
                 return exc
 
@@ -97,10 +99,14 @@ class FeedPoller:
                     feed_of[id(item)] = feed.url
                     items.append(item)
         added: dict[str, int] = {}
+        partial: dict[str, list[IngestFailure]] = {}
 
         def count(article: Article) -> None:
             url = feed_of[id(article)]
             added[url] = added.get(url, 0) + 1
+            if article.page_error is not None:
+                where = article.url or article.title or url
+                partial.setdefault(url, []).append(IngestFailure(where, article.page_error))
 
         if items:
             try:
@@ -115,12 +121,17 @@ class FeedPoller:
                 for failure in report.failures:
                     log.info("feed item %s: %s", failure.where, failure.reason)
         return [
-            self._record(feed, got, now, added.get(feed.url, 0))
+            self._record(feed, got, now, added.get(feed.url, 0), partial.get(feed.url, []))
             for feed, got in zip(feeds, polled, strict=True)
         ]
 
     def _record(
-        self, feed: Feed, got: FeedPoll | SourceError, now: datetime, added: int
+        self,
+        feed: Feed,
+        got: FeedPoll | SourceError,
+        now: datetime,
+        added: int,
+        summary_only: list[IngestFailure],
     ) -> PollOutcome:
         if isinstance(got, SourceError):
             wait = backoff(self.interval, feed.failures + 1)
@@ -134,4 +145,4 @@ class FeedPoller:
         self.chats.record_poll(
             feed.url, now, next_poll, got.etag, got.last_modified, articles=added
         )
-        return PollOutcome(feed.url, PollStatus.NEW, added)
+        return PollOutcome(feed.url, PollStatus.NEW, added, summary_only=tuple(summary_only))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from bot.domain.digests import Digest
+from bot.domain.feeds import PollOutcome, PollStatus
 from index.models import Answer, Citation, IngestReport, Place, PlaceMention, StoredArticle
 from index.places.geoparse import Mention
 from index.search.knowledge import IndexStats
@@ -75,15 +76,37 @@ def mentions_text(mentions: list[Mention]) -> str:
 
 def report_text(report: IngestReport) -> str:
     """The summary printed after ``sitrep ingest``."""
+    partial = (
+        f" ({len(report.summary_only)} summary only: the page failed, the feed's summary is "
+        "stored and the page will be fetched again)"
+        if report.summary_only
+        else ""
+    )
     lines = [
-        f"articles added: {report.added}, already known: {report.known}, "
+        f"articles added: {report.added}{partial}, already known: {report.known}, "
         f"failed: {len(report.failures)}; passages added: {report.passages}"
     ]
+    for f in report.summary_only:
+        lines.append(f"  summary only: {f.where}: {f.reason}")
     for f in report.failures:
         lines.append(f"  failed: {f.where}: {f.reason}")
     for s in report.skipped:
         lines.append(f"  skipped: {s}")
     return "\n".join(lines)
+
+
+def poll_text(outcome: PollOutcome) -> str:
+    """One feed's poll, as the bot logs it: "https://…/rss: new (3 new, 1 summary only: …)"."""
+    said = f"{outcome.url}: {outcome.status}"
+    if outcome.status == PollStatus.NEW:
+        said += f" ({outcome.added} new"
+        if outcome.summary_only:
+            reasons = "; ".join(f"{f.where}: {f.reason}" for f in outcome.summary_only[:5])
+            said += f", {len(outcome.summary_only)} summary only: {reasons}"
+        said += ")"
+    elif outcome.error:
+        said += f": {outcome.error}"
+    return said
 
 
 def stats_text(stats: IndexStats, index_path: str) -> str:

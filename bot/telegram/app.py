@@ -13,6 +13,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from bot.digests.delivery import DeliveryReport
 from bot.feeds.poller import read_feed_list
+from bot.render.text import poll_text
 from bot.service import Service
 from bot.settings import Settings, SettingsError, apply_telegram_env
 from bot.telegram.notifier import TelegramNotifier
@@ -92,7 +93,7 @@ async def _digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _feed_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     service: Service = context.application.bot_data["service"]
     for outcome in await service.poll_feeds():
-        log.info("feed %s: %s (%d new)", outcome.url, outcome.status, outcome.added)
+        log.info("feed %s", poll_text(outcome))
 
 
 def build_telegram(service: Service, settings: Settings, token: str | None = None) -> Application:  # type: ignore[type-arg]

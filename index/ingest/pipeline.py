@@ -66,7 +66,9 @@ class Ingester:
             with self.vectors.writing:
                 self.vectors.remember_model()
                 index = self.vectors.index  # opened (and checked) before the rows land in SQLite
-                results = self.store.add(batch, self.clock.now())
+                results, replaced = self.store.add_replacing(batch, self.clock.now())
+                if replaced:  # summary-only articles replaced by their pages: their vectors go
+                    self.vectors.remove(index, np.asarray(replaced, dtype=np.int64))
                 ids: list[int] = []
                 rows: list[int] = []
                 offset = 0
@@ -75,6 +77,11 @@ class Ingester:
                         report.known += 1
                     else:
                         report.added += 1
+                        if item.article.page_error is not None:
+                            where = item.article.url or item.article.title or "article"
+                            report.summary_only.append(
+                                IngestFailure(where, item.article.page_error)
+                            )
                         ids.extend(got)
                         if on_added:
                             on_added(item.article)
@@ -99,7 +106,7 @@ class Ingester:
             if (
                 digest in seen_digests
                 or (item.url is not None and item.url in seen_urls)
-                or self.store.is_known(item.url, digest)
+                or self.store.is_known(item.url, digest, full_page=item.page_error is None)
             ):
                 report.known += 1
                 continue

@@ -159,7 +159,8 @@ class SourceReader:
         """Read ``url`` as :meth:`read` does, unless the server says it is unchanged (HTTP 304).
 
         ``etag`` and ``last_modified`` are the validators of the last poll. Items whose link
-        ``known`` says is stored already are left out, their pages not fetched. Raises SourceError
+        ``known`` says is stored already are left out, their pages not fetched (a stored item
+        whose page failed is not "known" while it is due to be fetched again). Raises SourceError
         when the URL cannot be read; a feed item that fails is an IngestFailure among the items.
         """
         conditions = {}
@@ -227,6 +228,7 @@ class SourceReader:
     def _feed_item(self, entry: Any, feed_title: str | None, link: str | None) -> Article:
         text, published = entry_text(entry)
         title = entry.get("title")
+        page_error = None
         if link and is_url(link) and len(text.split()) < self.policy.summary_words:
             try:
                 page = html_article(self.fetch(link)[0], link, self.clock.now())
@@ -234,10 +236,18 @@ class SourceReader:
                 if not text:
                     raise SourceError(f"the feed gives no text and the page failed: {exc}") from exc
                 log.info("using the feed summary of %s: %s", link, exc)
+                page_error = f"page failed: {exc}"  # stored as the summary, fetched again later
             else:
                 if len(page.text.split()) > len(text.split()):
                     text = page.text
                     published = published or page.published
         if not text.strip():
             raise SourceError("the feed item has no text")
-        return Article(text=text, url=link, title=title, published=published, source=feed_title)
+        return Article(
+            text=text,
+            url=link,
+            title=title,
+            published=published,
+            source=feed_title,
+            page_error=page_error,
+        )

@@ -76,6 +76,14 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE VIRTUAL TABLE passages_vocab USING fts5vocab (passages_fts, 'row');
     """,
+    """
+    -- A feed item stored as its summary because its page failed: why, how many times the page
+    -- was fetched again, and when it may be next (NULL: a full article).
+    ALTER TABLE articles ADD COLUMN page_error TEXT;
+    ALTER TABLE articles ADD COLUMN page_tries INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE articles ADD COLUMN page_retry_at TEXT;
+    CREATE INDEX articles_summary_only ON articles (url) WHERE page_error IS NOT NULL;
+    """,
 )
 
 

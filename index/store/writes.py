@@ -8,15 +8,19 @@ import sqlite3
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
-from index.db import Database, to_db_time
+from index.db import Database, from_db_time, to_db_time
 from index.errors import StoreError
 from index.models import Article, PlaceMention, Span
 from index.store.queries import pages
+
+# A feed item's failed page is fetched again this many times, the waits doubling from this one.
+PAGE_RETRIES = 5
+PAGE_RETRY_WAIT = timedelta(minutes=30)
 
 
 def content_hash(text: str) -> str:
@@ -42,14 +46,40 @@ class ArticleWrites:
     path: Path
     _db: Database
 
-    def is_known(self, url: str | None, digest: str) -> bool:
-        """Whether an article with this URL or this text is already stored."""
-        sql = "SELECT 1 FROM articles WHERE content_hash = ? OR (url IS NOT NULL AND url = ?)"
-        return self._db.one(sql, (digest, url)) is not None
+    def is_known(self, url: str | None, digest: str, full_page: bool = False) -> bool:
+        """Whether an article with this URL or this text is already stored; for a
+        ``full_page``, an article of its URL stored as a summary only does not count (the
+        page replaces it)."""
+        sql = (
+            "SELECT 1 FROM articles WHERE content_hash = ? "
+            "OR (url IS NOT NULL AND url = ? AND (page_error IS NULL OR NOT ?))"
+        )
+        return self._db.one(sql, (digest, url, full_page)) is not None
 
     def has_url(self, url: str) -> bool:
         """Whether an article with this URL is stored."""
         return self._db.one("SELECT 1 FROM articles WHERE url = ?", (url,)) is not None
+
+    def page_known(self, url: str, now: datetime) -> bool:
+        """Whether a feed item's page needs no fetching: its article is stored whole, or as a
+        summary whose page has been fetched again :data:`PAGE_RETRIES` times, or is not due
+        yet. False for a new URL, and for a summary-only article that is due, which then
+        uses up one retry (the waits between them double from :data:`PAGE_RETRY_WAIT`)."""
+        row = self._db.one(
+            "SELECT id, page_error, page_tries, page_retry_at FROM articles WHERE url = ?", (url,)
+        )
+        if row is None:
+            return False
+        article_id, error, tries, retry_at = row
+        due = retry_at is None or (when := from_db_time(retry_at)) is None or when <= now
+        if error is None or tries >= PAGE_RETRIES or not due:
+            return True
+        claimed = self._db.write(
+            "UPDATE articles SET page_tries = page_tries + 1, page_retry_at = ? "
+            "WHERE id = ? AND page_tries = ?",
+            (to_db_time(now + PAGE_RETRY_WAIT * 2**tries), article_id, tries),
+        )
+        return claimed == 0  # another poller claimed this retry
 
     def add(self, batch: Sequence[NewArticle], now: datetime) -> list[list[int] | None]:
         """Write articles with their passages and vectors in one transaction: all or nothing.
@@ -57,10 +87,18 @@ class ArticleWrites:
         Returns, per article, the new passage ids in span order, or None for an article
         whose URL or text was already stored (written meanwhile by another process).
         """
+        return self.add_replacing(batch, now)[0]
+
+    def add_replacing(
+        self, batch: Sequence[NewArticle], now: datetime
+    ) -> tuple[list[list[int] | None], list[int]]:
+        """:meth:`add`, and the ids of the passages deleted with them: a full page replaces
+        the article its URL was stored as when that was the feed's summary only."""
         stamp = to_db_time(now)
+        replaced: list[int] = []
         try:
             with self._db.transaction() as conn:
-                return [_add_article(conn, item, stamp) for item in batch]
+                return [_add_article(conn, item, stamp, replaced) for item in batch], replaced
         except sqlite3.Error as exc:
             raise StoreError(f"cannot write to {self.path}: {exc}") from exc
 
@@ -96,14 +134,31 @@ class ArticleWrites:
                 )
 
 
-def _add_article(conn: sqlite3.Connection, item: NewArticle, stamp: str | None) -> list[int] | None:
+def _add_article(
+    conn: sqlite3.Connection, item: NewArticle, stamp: str | None, replaced: list[int]
+) -> list[int] | None:
     """Write one article inside the caller's transaction: its passage ids in span order, or
-    None when its URL or text is already stored."""
+    None when its URL or text is already stored. A full page first deletes the summary-only
+    article of its URL, adding that one's passage ids to ``replaced``."""
     a = item.article
+    if a.url is not None and a.page_error is None:
+        _replace_summary(conn, a.url, item.digest, replaced)
     cur = conn.execute(
-        "INSERT OR IGNORE INTO articles (url, content_hash, title, published, "
-        "source, language, text, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (a.url, item.digest, a.title, to_db_time(a.published), a.source, a.language, a.text, stamp),
+        "INSERT OR IGNORE INTO articles (url, content_hash, title, published, source, "
+        "language, text, ingested_at, page_error, page_retry_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            a.url,
+            item.digest,
+            a.title,
+            to_db_time(a.published),
+            a.source,
+            a.language,
+            a.text,
+            stamp,
+            a.page_error,
+            stamp if a.page_error else None,  # the first retry: at the next poll
+        ),
     )
     if cur.rowcount == 0:
         return None
@@ -124,6 +179,30 @@ def _add_article(conn: sqlite3.Connection, item: NewArticle, stamp: str | None) 
         item.mentions,
     )
     return ids
+
+
+def _replace_summary(conn: sqlite3.Connection, url: str, digest: str, replaced: list[int]) -> None:
+    """Delete the summary-only article of ``url`` (with its passages and mentions) unless the
+    full text is stored already under another URL, in which case nothing is written."""
+    row = conn.execute(
+        "SELECT id FROM articles WHERE url = ? AND page_error IS NOT NULL", (url,)
+    ).fetchone()
+    if row is None:
+        return
+    (article_id,) = row
+    other = conn.execute(
+        "SELECT 1 FROM articles WHERE content_hash = ? AND id != ?", (digest, article_id)
+    ).fetchone()
+    if other is not None:
+        return
+    ids = [int(r[0]) for r in conn.execute("SELECT id FROM passages WHERE article_id = ?", row)]
+    conn.execute(
+        "DELETE FROM mentions WHERE passage_id IN (SELECT id FROM passages WHERE article_id = ?)",
+        row,
+    )
+    conn.execute("DELETE FROM passages WHERE article_id = ?", row)
+    conn.execute("DELETE FROM articles WHERE id = ?", row)
+    replaced.extend(ids)
 
 
 def _write_mentions(

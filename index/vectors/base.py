@@ -12,7 +12,7 @@ class VectorIndex(Protocol):
     """Ids are passage ids in the store; scores are inner products (cosine on unit vectors).
 
     An index is not safe to change while it is searched: its owner serialises writers
-    (``add``, ``save``) against readers (``search``).
+    (``add``, ``remove``, ``save``) against readers (``search``).
     """
 
     dim: int
@@ -26,6 +26,10 @@ class VectorIndex(Protocol):
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Add vectors under the given ids (ids must be new)."""
+        ...
+
+    def remove(self, ids: np.ndarray) -> int:
+        """Drop the vectors of these ids (ids not held are ignored); returns how many went."""
         ...
 
     def search(

@@ -55,6 +55,16 @@ class FaissIndex:
             self._index.add_with_ids(vectors, ids)
             self._max_id = max(self._max_id, int(ids.max()))
 
+    def remove(self, ids: np.ndarray) -> int:
+        """Drop the vectors of these ids (ids not held are ignored); returns how many went."""
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        if not len(ids):
+            return 0
+        removed = int(self._index.remove_ids(self._faiss.IDSelectorBatch(ids)))
+        held = self._faiss.vector_to_array(self._index.id_map)
+        self._max_id = int(held.max()) if len(held) else 0
+        return removed
+
     def search(
         self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
     ) -> list[tuple[int, float]]:

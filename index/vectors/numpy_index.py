@@ -66,6 +66,13 @@ class NumpyIndex:
         old = self._data
         self._data = _frozen(np.concatenate([old.ids, ids]), np.concatenate([old.vectors, vectors]))
 
+    def remove(self, ids: np.ndarray) -> int:
+        """Drop the vectors of these ids (ids not held are ignored); returns how many went."""
+        old = self._data
+        keep = ~np.isin(old.ids, np.asarray(ids, dtype=np.int64))
+        self._data = _frozen(old.ids[keep], old.vectors[keep])
+        return int(len(keep) - keep.sum())
+
     def search(
         self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
     ) -> list[tuple[int, float]]:

@@ -138,6 +138,11 @@ class PassageVectors:
         with self.writing, self._rw.write():  # re-entrant: the ingest step may hold it already
             index.add(ids, vectors)
 
+    def remove(self, index: VectorIndex, ids: np.ndarray) -> None:
+        """Drop the vectors of passages SQLite has deleted (an article replaced)."""
+        with self.writing, self._rw.write():
+            index.remove(ids)
+
     def save(self) -> None:
         """Write the index to its file, if it is open."""
         with self.writing:

@@ -112,6 +112,18 @@ def test_len_and_max_id_follow_additions(kind: Kind) -> None:
     assert (len(index), index.max_id) == (7, 40)
 
 
+def test_removed_ids_are_no_longer_found_and_the_rest_are(kind: Kind, tmp_path: Path) -> None:
+    index, ids, vectors = filled(kind, n=10, first_id=100)
+    assert index.remove(np.array([109, 103, 5], dtype=np.int64)) == 2  # 5 was never held
+    assert (len(index), index.max_id) == (8, 108)
+    found = [pid for pid, _ in index.search(vectors[3], 10)]
+    assert sorted(found) == [int(i) for i in ids if i not in (103, 109)]
+    assert index.search(vectors[9], 10, allowed=np.array([109], dtype=np.int64)) == []
+    assert index.remove(np.zeros(0, dtype=np.int64)) == 0
+    index.save(tmp_path / "vectors.idx")
+    assert len(kind.load(tmp_path / "vectors.idx", DIM)) == 8
+
+
 def test_save_then_load_gives_the_same_results(kind: Kind, tmp_path: Path) -> None:
     index, ids, vectors = filled(kind, n=30, seed=3)
     path = tmp_path / "vectors.idx"

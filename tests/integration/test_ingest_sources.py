@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.app import App, build_app
 from bot.settings import Settings
-from conftest import LocalServer, Route, sample_records, write_jsonl
+from conftest import LocalServer, Route, rss, sample_records, write_jsonl
 from index.clock import ManualClock
 from index.embeddings import HashEmbedder
 
@@ -125,19 +125,6 @@ def test_ten_megabyte_html_is_ingested_and_an_oversized_one_refused(
     finally:
         app.close()
         small.close()
-
-
-def rss(items: list[tuple[str, str, str]]) -> bytes:
-    entries = "".join(
-        f"<item><title>{t}</title><link>{link}</link><description>{d}</description>"
-        "<pubDate>Tue, 17 Nov 2026 08:00:00 GMT</pubDate></item>"
-        for t, link, d in items
-    )
-    return (
-        '<?xml version="1.0"?><rss version="2.0"><channel><title>Oskil Monitor</title>'
-        f"<link>http://example.invalid/</link><description>test</description>{entries}"
-        "</channel></rss>"
-    ).encode()
 
 
 def test_feed_with_summaries_fetches_each_page(fast_app: App, http_server: LocalServer) -> None:

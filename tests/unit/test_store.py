@@ -48,10 +48,14 @@ def test_a_database_made_before_the_schema_key_opens_and_works(tmp_path: Path) -
     store.add([item("Siversk was shelled overnight, officials said.")], NOW)
     store.set_meta("model", "hash")
     store.close()
-    # the shape the store had when PRAGMA user_version alone recorded its schema
+    # the shape the store had when PRAGMA user_version alone recorded its schema (version 3,
+    # before articles could be stored as a feed's summary only)
     with sqlite3.connect(path) as raw:
         raw.execute("DELETE FROM meta WHERE key = 'knowledge_schema'")
         raw.execute("PRAGMA user_version = 3")
+        raw.execute("DROP INDEX articles_summary_only")
+        for column in ("page_error", "page_tries", "page_retry_at"):
+            raw.execute(f"ALTER TABLE articles DROP COLUMN {column}")
     reopened = Store(path)
     assert reopened.passage_count() == 1
     assert reopened.get_meta("model") == "hash"
