@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import httpx
 
@@ -216,7 +217,7 @@ class SourceReader:
         feed_title, entries = read_feed(data, url)
         for n, entry in enumerate(entries, start=1):
             link = entry.get("link")
-            link = link if link and is_url(link) else None
+            link = _web_link(link, url)
             if link and known is not None and known(link):
                 continue  # stored already: neither its page nor its text is needed again
             where = link or f"{url} item {n}"
@@ -231,7 +232,8 @@ class SourceReader:
         page_error = None
         if link and is_url(link) and len(text.split()) < self.policy.summary_words:
             try:
-                page = html_article(self.fetch(link)[0], link, self.clock.now())
+                body, ctype = self.fetch(link)
+                page = html_article(body, link, self.clock.now(), charset=charset_of(ctype))
             except SourceError as exc:
                 if not text:
                     raise SourceError(f"the feed gives no text and the page failed: {exc}") from exc
@@ -251,3 +253,16 @@ class SourceReader:
             source=feed_title,
             page_error=page_error,
         )
+
+
+def _web_link(link: object, feed_url: str) -> str | None:
+    """A feed item's link as an http(s) URL, or None: a relative link in a web feed is taken
+    on the feed's site; any other scheme, or a malformed link, is no citation."""
+    if not isinstance(link, str) or not link.strip():
+        return None
+    if is_url(feed_url) and not looks_like_url(link):
+        try:
+            link = urljoin(feed_url, link)
+        except ValueError:  # "//[::1" and the like
+            return None
+    return link if is_url(link) else None

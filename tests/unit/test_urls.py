@@ -10,7 +10,7 @@ import pytest
 
 from index.clock import SystemClock
 from index.errors import SourceError
-from index.ingest.sources import SourceReader
+from index.ingest.sources import SourceReader, _web_link
 from index.ingest.web import FetchPolicy
 from index.models import Article, IngestFailure
 
@@ -135,3 +135,31 @@ def test_a_polled_feed_url_is_parsed_the_same_way(reader: SourceReader, web: Web
             reader.poll_feed(url)
     assert web.urls == []
     assert not reader.poll_feed("HTTP://Example.COM/rss").not_modified
+
+
+def test_a_web_feeds_relative_item_link_is_resolved_against_the_feed() -> None:
+    # The item's page is UTF-16, declared only in its Content-Type header.
+    page = "<html><body><p>" + "Світло повернули в Ізюм після ремонту. " * 30 + "</p></body></html>"
+    item = "<item><title>T</title><link>/news/7</link><description>Short.</description></item>"
+    rss = f'<?xml version="1.0"?><rss version="2.0"><channel><title>W</title>{item}</channel></rss>'
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/rss":
+            return httpx.Response(200, content=rss.encode(), headers={"Content-Type": "text/xml"})
+        body = page.encode("utf-16-le")
+        return httpx.Response(
+            200, content=body, headers={"Content-Type": "text/html; charset=utf-16le"}
+        )
+
+    with httpx.Client(transport=httpx.MockTransport(answer)) as client:
+        reader = SourceReader(client, SystemClock(), FetchPolicy())
+        [article] = list(reader.read("https://news.example/rss"))
+    assert isinstance(article, Article), article
+    assert article.url == "https://news.example/news/7"
+    assert "Світло повернули в Ізюм" in article.text
+
+
+@pytest.mark.parametrize("link", ["//[::1", "  ", "/ok"])
+def test_a_malformed_relative_link_is_no_citation(link: str) -> None:
+    assert _web_link(link, "https://news.example/rss") in (None, "https://news.example/ok")
+    assert _web_link(link, "file:///tmp/wire.rss") is None
