@@ -15,6 +15,7 @@ and the first failures. The suite runs the same checks with a small budget
 
 from __future__ import annotations
 
+import codecs
 import json
 import sqlite3
 import sys
@@ -235,11 +236,16 @@ def check_any_file(ws: Workspace, example: tuple[bytes, str]) -> None:
 
 def check_jsonl(ws: Workspace, lines: list[bytes]) -> None:
     """A JSONL file of hostile lines: every non-blank line is stored, known or failed."""
-    path = ws.file(b"\n".join(lines), ".jsonl")
+    data = b"\n".join(lines)
+    path = ws.file(data, ".jsonl")
     good, good_url = ws.good_file()
     report = ws.app.ingest([str(path), str(good)])
     assert ws.app.knowledge.store.has_url(good_url), f"the good file was lost: {report}"
-    nonblank = sum(1 for line in lines if line.strip())
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return  # decoded whole as UTF-16: its lines are not these lines
+    if lines and lines[0].startswith(codecs.BOM_UTF8):  # the file's BOM, not the line's
+        lines = [lines[0].removeprefix(codecs.BOM_UTF8), *lines[1:]]
+    nonblank = sum(1 for line in lines if line.strip(b" \t\r\n"))
     failed = sum(1 for f in report.failures if f.where.startswith(str(path)))
     accounted = report.added - 1 + report.known + failed
     # A file may fail whole ("empty file", "binary file") only when no line starts a record.

@@ -97,19 +97,27 @@ def _struct_time(value: struct_time | None) -> datetime | None:
     return datetime(*value[:6], tzinfo=UTC)
 
 
+# JSON's whitespace: a line of only these is blank. str.strip() would take more (U+001C to
+# U+001F, U+2028, ...), skipping a line of control characters without a word.
+_JSON_BLANKS = " \t\r\n"
+
+
 def parse_jsonl(data: str | bytes, where: str) -> Iterator[Article | IngestFailure]:
     """One article per non-blank line: ``{"url", "title", "published", "source", "text"}``.
 
     Given bytes, each line is decoded on its own (JSON lines are UTF-8), so a line that is not
     UTF-8 is that line's failure and the other lines are read.
     """
+    lines = 0
     for number, line in enumerate(_jsonl_lines(data), start=1):
         at = f"{where} line {number}"
         if isinstance(line, SourceError):
+            lines += 1
             yield IngestFailure(at, str(line))
             continue
-        if not line.strip():
+        if not line.strip(_JSON_BLANKS):
             continue
+        lines += 1
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -125,6 +133,8 @@ def parse_jsonl(data: str | bytes, where: str) -> Iterator[Article | IngestFailu
             yield article_from_record(record)
         except SourceError as exc:
             yield IngestFailure(at, str(exc))
+    if not lines:
+        yield IngestFailure(where, "no JSON lines: the file holds only blank lines")
 
 
 def _jsonl_lines(data: str | bytes) -> Iterator[str | SourceError]:

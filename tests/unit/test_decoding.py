@@ -214,3 +214,17 @@ def test_a_jsonl_line_holding_a_nul_fails_alone() -> None:
     good = b'{"text": "Repairs went on in Izium overnight."}'
     items = list(parse_jsonl(b"\x90\x00garbled\n" + good + b"\n", "nul.jsonl"))
     assert [type(item).__name__ for item in items] == ["IngestFailure", "Article"], items
+
+
+def test_a_jsonl_file_with_nothing_in_it_is_reported() -> None:
+    # A UTF-16 byte-order mark and nothing else decoded to no lines and no report at all.
+    for data in (b"\xff\xfe", "\n \n".encode("utf-16")):
+        [failure] = list(parse_jsonl(data, "bom.jsonl"))
+        assert isinstance(failure, IngestFailure) and "no JSON lines" in failure.reason
+
+
+def test_a_jsonl_line_of_control_characters_is_a_failure_not_a_blank_line() -> None:
+    # str.strip() takes \x1c-\x1f and U+2028 for blanks; JSON's only blanks are space, tab,
+    # CR and LF, so such a line was skipped without a word.
+    items = list(parse_jsonl(b"\x1c\n\xe2\x80\xa8\n \t\n", "controls.jsonl"))
+    assert [type(item).__name__ for item in items] == ["IngestFailure"] * 2, items
