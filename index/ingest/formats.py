@@ -127,7 +127,8 @@ def parse_jsonl(data: str | bytes, where: str) -> Iterator[Article | IngestFailu
             yield IngestFailure(at, "invalid JSON: nested too deeply")
             continue
         except ValueError as exc:  # e.g. an integer longer than Python converts (4,300 digits)
-            yield IngestFailure(at, f"invalid JSON: {exc}")
+            # Python's advice after the ";" (a sys call) means nothing to the user.
+            yield IngestFailure(at, f"invalid JSON: {str(exc).split(';')[0]}")
             continue
         try:
             yield article_from_record(record)

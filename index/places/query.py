@@ -30,7 +30,7 @@ class PlaceQuery:
 
 _RADIUS = re.compile(
     r"(?:\b(?:within|in a radius of|radius of|radius|up to)\s+)?"
-    r"(\d{1,4}(?:[.,]\d+)?)\s*(?:km|kms|kilometers|kilometres|км)\b\.?",
+    r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s*(?:km|kms|kilometers|kilometres|км)\b\.?",
     re.IGNORECASE,
 )
 _IN_BEFORE = re.compile(r"\b(?:in|inside|у|в)\s+$", re.IGNORECASE)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from index.errors import QueryError
@@ -71,3 +73,15 @@ def test_ambiguous_place_lists_candidates_and_a_region_narrows_them(
 def test_question_without_a_place(gazetteer: Gazetteer) -> None:
     q = parse("what is the latest on grain exports?", gazetteer)
     assert q == PlaceQuery(None, None, "what is the latest on grain exports?")
+
+
+@pytest.mark.parametrize(
+    ("question", "shown"),
+    [("Bakhmut within 99999999999999999999 km", "1e+20"), ("Bakhmut within 12345 km", "12345")],
+)
+def test_a_radius_out_of_range_is_quoted_whole(
+    gazetteer: Gazetteer, question: str, shown: str
+) -> None:
+    # Only the number's last four digits were read ("not 9999").
+    with pytest.raises(QueryError, match=rf"not {re.escape(shown)}$"):
+        parse(question, gazetteer)

@@ -397,7 +397,8 @@ def test_a_hostile_jsonl_line_is_that_lines_error_and_the_rest_goes_on() -> None
     ]
     reasons = [i.reason for i in items if isinstance(i, IngestFailure)]
     assert "nested too deeply" in reasons[0]
-    assert "invalid JSON" in reasons[1]
+    assert "invalid JSON" in reasons[1] and "5001 digits" in reasons[1]
+    assert "sys." not in reasons[1]  # no advice meant for programmers
     assert "surrogate" in reasons[2]
 
 
