@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot.app import App, build_app
@@ -18,6 +19,7 @@ from bot.emulator.server import BotApiEmulator
 from bot.settings import Settings
 from index.clock import ManualClock
 from index.embeddings import HashEmbedder, SentenceTransformerEmbedder
+from index.ingest.sources import SourceReader
 from index.places.cache import GazetteerFiles
 from index.places.gazetteer import Gazetteer, load_gazetteer
 
@@ -192,3 +194,14 @@ def emulator() -> Iterator[BotApiEmulator]:
 def _timedelta_durations(monkeypatch: pytest.MonkeyPatch) -> None:
     """Opt in to python-telegram-bot's timedelta durations (its deprecation warning says so)."""
     monkeypatch.setenv("PTB_TIMEDELTA", "1")
+
+
+@contextlib.contextmanager
+def offline_reader(now: datetime) -> Iterator[SourceReader]:
+    """A source reader whose clock stands at ``now`` and that fails the test on any request."""
+
+    def no_network(request: httpx.Request) -> httpx.Response:
+        raise AssertionError(f"unexpected request to {request.url}")
+
+    with httpx.Client(transport=httpx.MockTransport(no_network)) as client:
+        yield SourceReader(client, ManualClock(now))

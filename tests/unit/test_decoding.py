@@ -16,6 +16,7 @@ from index.errors import SourceError
 from index.ingest.formats import decode_text, parse_jsonl
 from index.ingest.sources import SourceReader
 from index.models import Article, IngestFailure
+from tests.conftest import offline_reader
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -95,11 +96,8 @@ def test_binary_data_is_refused(data: bytes) -> None:
 
 @pytest.fixture
 def reader() -> Iterator[SourceReader]:
-    def no_network(request: httpx.Request) -> httpx.Response:
-        raise AssertionError(f"unexpected request to {request.url}")
-
-    with httpx.Client(transport=httpx.MockTransport(no_network)) as client:
-        yield SourceReader(client, ManualClock(NOW))
+    with offline_reader(NOW) as reader:
+        yield reader
 
 
 def test_one_invalid_utf8_jsonl_line_fails_alone(tmp_path: Path, reader: SourceReader) -> None:

@@ -9,10 +9,8 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 
-from index.clock import ManualClock
 from index.dates import parse_since
 from index.errors import QueryError, SourceError
 from index.ingest.formats import (
@@ -25,6 +23,7 @@ from index.ingest.formats import (
 )
 from index.ingest.sources import SourceReader
 from index.models import Article, IngestFailure
+from tests.conftest import offline_reader
 
 # -- JSONL ---------------------------------------------------------------------------------
 
@@ -275,11 +274,8 @@ def test_html_article_rejects_binary() -> None:
 
 @pytest.fixture
 def reader() -> Iterator[SourceReader]:
-    def no_network(request: httpx.Request) -> httpx.Response:
-        raise AssertionError(f"unexpected request to {request.url}")
-
-    with httpx.Client(transport=httpx.MockTransport(no_network)) as client:
-        yield SourceReader(client, ManualClock(NOW))
+    with offline_reader(NOW) as reader:
+        yield reader
 
 
 def test_expand_lists_supported_files_recursively_and_reports_the_rest(
