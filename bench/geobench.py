@@ -40,7 +40,8 @@ def predict(gold: Path, out: Path, limit: int | None) -> tuple[int, float]:
     from index.embeddings import HashEmbedder
     from index.places.geoparse import find_places
 
-    articles = [json.loads(line) for line in gold.read_text(encoding="utf-8").splitlines()]
+    lines = gold.read_text(encoding="utf-8").split("\n")  # not splitlines(): texts hold U+2028
+    articles = [json.loads(line) for line in lines if line.strip()]
     articles = articles[:limit] if limit else articles
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings.load(
