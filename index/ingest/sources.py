@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
 
 import httpx
 
@@ -30,7 +29,7 @@ from index.ingest.formats import (
     web_format,
 )
 from index.ingest.netguard import Resolver
-from index.ingest.urls import is_url, looks_like_url
+from index.ingest.urls import looks_like_url, web_link
 from index.ingest.web import Download, FetchPolicy, download
 from index.models import Article, IngestFailure
 
@@ -217,7 +216,7 @@ class SourceReader:
         feed_title, entries = read_feed(data, url)
         for n, entry in enumerate(entries, start=1):
             link = entry.get("link")
-            link = _web_link(link, url)
+            link = web_link(link, url)
             if link and known is not None and known(link):
                 continue  # stored already: neither its page nor its text is needed again
             where = link or f"{url} item {n}"
@@ -230,7 +229,7 @@ class SourceReader:
         text, published = entry_text(entry)
         title = entry.get("title")
         page_error = None
-        if link and is_url(link) and len(text.split()) < self.policy.summary_words:
+        if link and len(text.split()) < self.policy.summary_words:  # link: http(s) or None
             try:
                 body, ctype = self.fetch(link)
                 page = html_article(body, link, self.clock.now(), charset=charset_of(ctype))
@@ -253,16 +252,3 @@ class SourceReader:
             source=feed_title,
             page_error=page_error,
         )
-
-
-def _web_link(link: object, feed_url: str) -> str | None:
-    """A feed item's link as an http(s) URL, or None: a relative link in a web feed is taken
-    on the feed's site; any other scheme, or a malformed link, is no citation."""
-    if not isinstance(link, str) or not link.strip():
-        return None
-    if is_url(feed_url) and not looks_like_url(link):
-        try:
-            link = urljoin(feed_url, link)
-        except ValueError:  # "//[::1" and the like
-            return None
-    return link if is_url(link) else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urljoin
 
 import httpx
 
@@ -48,3 +49,16 @@ def is_url(target: str) -> bool:
     except SourceError:
         return False
     return True
+
+
+def web_link(link: object, feed_url: str) -> str | None:
+    """A feed item's link as an http(s) URL, or None: a relative link in a web feed is taken
+    on the feed's site; any other scheme, or a malformed link, is no citation."""
+    if not isinstance(link, str) or not link.strip():
+        return None
+    if is_url(feed_url) and not looks_like_url(link):
+        try:
+            link = urljoin(feed_url, link)
+        except ValueError:  # "//[::1" and the like
+            return None
+    return link if is_url(link) else None

@@ -10,7 +10,8 @@ import pytest
 
 from index.clock import SystemClock
 from index.errors import SourceError
-from index.ingest.sources import SourceReader, _web_link
+from index.ingest.sources import SourceReader
+from index.ingest.urls import web_link
 from index.ingest.web import FetchPolicy
 from index.models import Article, IngestFailure
 
@@ -161,5 +162,5 @@ def test_a_web_feeds_relative_item_link_is_resolved_against_the_feed() -> None:
 
 @pytest.mark.parametrize("link", ["//[::1", "  ", "/ok"])
 def test_a_malformed_relative_link_is_no_citation(link: str) -> None:
-    assert _web_link(link, "https://news.example/rss") in (None, "https://news.example/ok")
-    assert _web_link(link, "file:///tmp/wire.rss") is None
+    assert web_link(link, "https://news.example/rss") in (None, "https://news.example/ok")
+    assert web_link(link, "file:///tmp/wire.rss") is None
