@@ -9,7 +9,11 @@ from enum import StrEnum
 
 @dataclass(frozen=True, slots=True)
 class Place:
-    """A populated place: GeoNames id, main name, position, country and first-level region."""
+    """A place: GeoNames id, main name, position, country and first-level region.
+
+    ``kind`` is "town" (a populated place), "region" (a first-level region: ``admin1`` is its
+    own name), "country" or "continent"; the position of an area is a representative point.
+    """
 
     geonameid: int
     name: str
@@ -18,12 +22,23 @@ class Place:
     country: str
     admin1: str
     population: int
+    kind: str = "town"
 
     @property
     def label(self) -> str:
-        """Name with region and country: "Siversk (Donetsk, UA)"."""
-        region = f"{self.admin1}, " if self.admin1 else ""
-        return f"{self.name} ({region}{self.country})"
+        """Name with region and country: "Siversk (Donetsk, UA)"; an area says what it is:
+        "Kherson (region, UA)", "Sudan (country)"."""
+        if self.kind == "town":
+            region = f"{self.admin1}, " if self.admin1 else ""
+            return f"{self.name} ({region}{self.country})"
+        if self.kind == "region":
+            return f"{self.name} (region, {self.country})"
+        return f"{self.name} ({self.kind})"
+
+    @property
+    def is_area(self) -> bool:
+        """A region, country or continent: it covers the places inside, it has no radius."""
+        return self.kind != "town"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 from index.errors import SourceError
 from index.folding import fold
+from index.places.areas import COUNTRIES_FILE, area_records
 from index.places.geonames import (
     ADMIN1_FILE,
     PlaceRecord,
@@ -28,7 +29,7 @@ from index.places.translit import edit_distance, has_cyrillic, romanisations, sk
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 8
+CACHE_VERSION = 10
 # Spelling keys shorter than this match only exactly: "Yama", "Roy" and airport codes
 # collide with too many other names.
 MIN_KEY = 5
@@ -44,11 +45,32 @@ COMMON_MAIN_NAME_ZIPF = 4.0
 HUGE_POPULATION = 1_000_000
 _LATIN_OR_CYRILLIC = re.compile(r"^[\sA-Za-z\u00c0-\u024f\u0400-\u04ff'’ʼ\-.()]+$")
 _CODE = re.compile(r"^[A-Z0-9]{2,5}$")
+# How a country or union is abbreviated: "US", "U.S.", "UK", "EU", "UAE" (matched as written).
+_AREA_CODE = re.compile(r"^(?:[A-Z]\.\s?){2,3}$|^[A-Z]{2,4}$")
+
+
+_ADJECTIVE = re.compile(r"sk[a-z]{0,4}$")
+
+
+def region_key(name: str) -> str:
+    """A region's name as an adjective in any case ends the same: Херсонській, Херсонська,
+    Khersonska, Khersonskoi -> "hersonsk" (looked up only where the text says "region")."""
+    return _ADJECTIVE.sub("sk", skeleton(name))
+
+
+def code_key(surface: str) -> str:
+    """An abbreviation without its dots and spaces: "U.S." and "U. S." -> "US"."""
+    return surface.replace(".", "").replace(" ", "")
 
 
 def kept(record: PlaceRecord, scope: set[str] | frozenset[str]) -> bool:
-    """Whether the gazetteer keeps a place: in scope, or large enough to matter anywhere."""
-    return record.country in scope or record.population >= OUT_OF_SCOPE_MIN_POPULATION
+    """Whether the gazetteer keeps a place: an area, in scope, or large enough to matter
+    anywhere."""
+    return (
+        record.kind != "town"
+        or record.country in scope
+        or record.population >= OUT_OF_SCOPE_MIN_POPULATION
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +87,7 @@ class GazetteerFiles:
         """Every file the cache is built from, in override order."""
         base = self.cities or default_cities_file()
         extra = sorted(self.extra_dir.glob("*.txt")) if self.extra_dir.is_dir() else []
-        return [base, ADMIN1_FILE, *extra, self.overrides]
+        return [base, ADMIN1_FILE, COUNTRIES_FILE, *extra, self.overrides]
 
 
 def _zipf() -> Any:
@@ -81,10 +103,13 @@ def _common(word: str, zipf: Any) -> bool:
     return bool(zipf(w, "en") >= COMMON_WORD_ZIPF)
 
 
-def _usable_alternate(alt: str, main_skeletons: set[str], zipf: Any) -> bool:
+def _usable_alternate(alt: str, main_skeletons: set[str], zipf: Any, area: bool = False) -> bool:
     """An alternate name may match on its own unless it is a code, a common word, or too
-    short to be safe, and then only if it is spelt like the main name (Lvov for Lviv)."""
+    short to be safe, and then only if it is spelt like the main name (Lvov for Lviv). An
+    area's names in any script are its own ("السودان", "Ukrayna")."""
     letters = sum(c.isalpha() for c in alt)
+    if area:
+        return letters >= 3 and not _CODE.match(alt)
     if letters < 3 or not _LATIN_OR_CYRILLIC.match(alt) or _CODE.match(alt):
         return False
     if letters > 4 and not _common(alt, zipf):
@@ -110,8 +135,16 @@ def compile_gazetteer(
     aliases: Sequence[tuple[str, int]] = (),
     blocked: Sequence[str] = (),
     fp: str = "",
+    region_only: Sequence[tuple[str, int]] = (),
+    demonyms: dict[str, int] | None = None,
 ) -> dict[str, Any]:
-    """Build the lookup tables (plain dicts and lists, for ``marshal``)."""
+    """Build the lookup tables (plain dicts and lists, for ``marshal``).
+
+    Areas (regions, countries, continents) are kept whatever the scope, matched by every
+    spelling as places in scope are; ``region_only`` names (a region named like a town) go to
+    a table of their own, read only where a text uses the name as a region; ``demonyms``
+    ("Syrian" -> Syria) to another; abbreviations ("U.S.") to a table matched as written.
+    """
     zipf = _zipf()
     scope_set = set(scope)
     chosen: dict[int, PlaceRecord] = {}
@@ -121,13 +154,20 @@ def compile_gazetteer(
     for name, gid in aliases:
         if gid in chosen:
             chosen[gid].alternates.append(name)
-    ids, names, lats, lons, ccs, a1s, pops = [], [], [], [], [], [], []
+    ids, names, lats, lons, ccs, a1s, pops, kinds = [], [], [], [], [], [], [], []
+    codes: dict[str, Any] = {}
+    region_names: dict[int, list[str]] = {}
+    common_main: dict[str, Any] = {}
+    regional: dict[str, Any] = {}
+    demonym_table: dict[str, Any] = {}
     main: dict[str, Any] = {}
     alt: dict[str, Any] = {}
     skel: dict[str, Any] = {}
     stems: dict[str, Any] = {}
     fuzzy: dict[str, tuple[list[str], list[int]]] = {}
     alias_names = {fold(n) for n, _ in aliases}
+    # a region named like a town ("Kherson") is that town unless the text says "region"
+    regional_names = {(fold(n), gid) for n, gid in region_only}
 
     def put(table: dict[str, Any], key: str, i: int) -> None:
         # Most keys name one place: a bare int loads faster than a list.
@@ -146,13 +186,25 @@ def compile_gazetteer(
         lats.append(r.lat)
         lons.append(r.lon)
         ccs.append(r.country)
-        a1s.append(admin1.get(f"{r.country}.{r.admin1_code}", ""))
+        if r.kind == "continent":
+            a1s.append(r.admin1_code)
+        else:
+            a1s.append(admin1.get(f"{r.country}.{r.admin1_code}", ""))
         pops.append(r.population)
-        in_scope = r.country in scope_set
-        main_name_ok = not (
-            zipf(r.name.casefold(), "en") >= COMMON_MAIN_NAME_ZIPF
+        kinds.append(r.kind)
+        area = r.kind != "town"
+        in_scope = r.country in scope_set or area
+        main_name_ok = (fold(r.name), r.geonameid) not in regional_names
+        if (
+            main_name_ok
+            and not area
             and r.population < HUGE_POPULATION
-        )
+            and zipf(r.name.casefold(), "en") >= COMMON_MAIN_NAME_ZIPF
+        ):
+            # "Paris" (Texas), "Columbus", "Reading": a town named like a frequent word
+            # is read only where its region is named in the text ("Paris, Texas")
+            put(common_main, fold(r.name), i)
+            main_name_ok = False
         main_sk = {skeleton(r.name)}
         spellings: list[str] = []
         if main_name_ok:
@@ -163,11 +215,16 @@ def compile_gazetteer(
                 continue  # abroad, only large cities are written in many languages
             if a == r.name:
                 continue
-            if fold(a) in alias_names or _usable_alternate(a, main_sk, zipf):
+            if area and _AREA_CODE.match(a) and r.kind in ("country", "continent"):
+                put(codes, code_key(a), i)
+                continue
+            if fold(a) in alias_names or _usable_alternate(a, main_sk, zipf, area):
                 spellings.append(a)
                 # An in-scope Latin spelling is found through its skeleton key below.
-                if not in_scope or has_cyrillic(a) or len(skeleton(a)) < MIN_KEY:
+                if not in_scope or area or has_cyrillic(a) or len(skeleton(a)) < MIN_KEY:
                     put(alt, fold(a), i)
+        if r.kind == "region":
+            region_names[i] = spellings
         if not in_scope:
             continue  # places abroad match only as written in the gazetteer
         keys: set[str] = set()
@@ -184,11 +241,31 @@ def compile_gazetteer(
             group = fuzzy.setdefault(k[0], ([], []))
             group[0].append(k)
             group[1].append(i)
+    index_of = {gid: i for i, gid in enumerate(ids)}
+    for name, gid in region_only:
+        if gid in index_of:
+            put(regional, fold(name), index_of[gid])
+            k = region_key(name)
+            if len(k) >= MIN_KEY:
+                put(regional, k, index_of[gid])
+    for i, kind in enumerate(kinds):  # "Херсонській (області)", "Kharkivska (oblast)"
+        if kind == "region":
+            for name in region_names[i]:
+                k = region_key(name)
+                if len(k) >= MIN_KEY:
+                    put(regional, k, i)
+    for form, gid in (demonyms or {}).items():
+        if gid in index_of:
+            put(demonym_table, form, index_of[gid])
     return {
         "version": CACHE_VERSION,
         "fingerprint": fp,
         "scope": list(scope),
-        "places": [ids, names, lats, lons, ccs, a1s, pops],
+        "places": [ids, names, lats, lons, ccs, a1s, pops, kinds],
+        "codes": codes,
+        "common_main": common_main,
+        "regional": regional,
+        "demonyms": demonym_table,
         "main": main,
         "alt": alt,
         "skel": skel,
@@ -227,8 +304,10 @@ def cached_tables(files: GazetteerFiles) -> dict[str, Any]:
             log.warning("recompiling the gazetteer: cannot read %s: %s", files.cache, exc)
     log.warning("compiling the gazetteer into %s (once)", files.cache)
     places, aliases, blocked = read_overrides(files.overrides)
-    records: list[Iterable[PlaceRecord]] = [read_cities_json(sources[0])]
-    records += [read_geonames_dump(p) for p in sources[2:-1]]
+    cities = list(read_cities_json(sources[0]))
+    areas = area_records(cities)
+    records: list[Iterable[PlaceRecord]] = [cities, areas.records]
+    records += [read_geonames_dump(p) for p in sources[3:-1]]
     records.append(places)
     data = compile_gazetteer(
         (r for source in records for r in source),
@@ -237,6 +316,8 @@ def cached_tables(files: GazetteerFiles) -> dict[str, Any]:
         aliases,
         blocked,
         fp,
+        areas.region_only,
+        areas.demonyms,
     )
     files.cache.parent.mkdir(parents=True, exist_ok=True)
     tmp = files.cache.with_name(files.cache.name + ".tmp")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -29,13 +30,18 @@ class Candidate:
     """A place a surface may mean, and how the surface matched one of its names."""
 
     place: Place
-    match: str  # exact | alternate | transliteration | inflection | fuzzy
+    match: str  # exact | alternate | transliteration | inflection | fuzzy | demonym
     distance: int = 0  # edit distance of a fuzzy match
+    # a town named like a frequent word ("Paris", Texas): only where the text names its region
+    needs_region: bool = False
 
     @property
     def big(self) -> bool:
-        """A match by name, not a guess, of a place a common word still names."""
-        return self.match != "fuzzy" and self.place.population >= _COMMON_WORD_PLACE_POPULATION
+        """A match by name, not a guess or a case ending, of a place a common word still
+        names ("Станом", as of, is no inflection of Stakhanov)."""
+        return (
+            self.match in STRONG_MATCHES and self.place.population >= _COMMON_WORD_PLACE_POPULATION
+        )
 
 
 class Gazetteer:
@@ -46,10 +52,17 @@ class Gazetteer:
         self.scope: tuple[str, ...] = tuple(data["scope"])
         self.fingerprint: str = data["fingerprint"]
         self.places = [
-            Place(gid, name, lat, lon, cc, a1, pop)
-            for gid, name, lat, lon, cc, a1, pop in zip(*cols, strict=True)
+            Place(gid, name, lat, lon, cc, a1, pop, kind)
+            for gid, name, lat, lon, cc, a1, pop, kind in zip(*cols, strict=True)
         ]
         self._by_id = {p.geonameid: i for i, p in enumerate(self.places)}
+        self._codes: dict[str, int | list[int]] = data["codes"]
+        self._common_main: dict[str, int | list[int]] = data["common_main"]
+        self._regional: dict[str, int | list[int]] = data["regional"]
+        self._demonyms: dict[str, int | list[int]] = data["demonyms"]
+        self._regions = {(p.country, p.admin1): p for p in self.places if p.kind == "region"}
+        self._countries = {p.country: p for p in self.places if p.kind == "country"}
+        self._demonym_re: re.Pattern[str] | None = None
         # name key -> place index, or a list of them where several places share the key
         self._main: dict[str, int | list[int]] = data["main"]
         self._alt: dict[str, int | list[int]] = data["alt"]
@@ -95,6 +108,57 @@ class Gazetteer:
                 return self.places[best], round(float(km[best]), 1)
         return None
 
+    def _places(self, bucket: int | list[int] | None) -> list[Place]:
+        if bucket is None:
+            return []
+        return [self.places[i] for i in ((bucket,) if isinstance(bucket, int) else bucket)]
+
+    def code(self, surface: str) -> list[Place]:
+        """The country or union an abbreviation names, as written: "U.S.", "UK", "EU"."""
+        from index.places.cache import code_key
+
+        return self._places(self._codes.get(code_key(surface)))
+
+    def demonym(self, surface: str) -> Place | None:
+        """The country a demonym in any supported language names: "Syrian", "soudanais"."""
+        found = self._places(self._demonyms.get(surface.casefold()))
+        return found[0] if len(found) == 1 else None
+
+    def demonyms_in(self, text: str) -> set[str]:
+        """ISO codes of the countries whose demonyms a text uses, in any case and language
+        ("les forces soudanaises", "ukrainische Drohnen"): a cue, not a mention."""
+        if self._demonym_re is None:
+            words = sorted(self._demonyms, key=len, reverse=True)
+            self._demonym_re = re.compile(
+                r"(?<![^\W\d_])(?:" + "|".join(map(re.escape, words)) + r")(?![^\W\d_])",
+                re.IGNORECASE,
+            )
+        out = set()
+        for m in self._demonym_re.finditer(text):
+            place = self.demonym(m.group())
+            if place is not None:
+                out.add(place.country)
+        return out
+
+    def regional(self, surface: str) -> list[Place]:
+        """Regions a name means where the text uses it as a region ("the Kherson region",
+        "Херсонська область"), including those named like a town."""
+        from index.places.cache import region_key
+
+        found = self._places(self._regional.get(fold(surface)))
+        sk = region_key(surface)
+        if len(sk) >= MIN_KEY:
+            found += [p for p in self._places(self._regional.get(sk)) if p not in found]
+        return found
+
+    def region(self, country: str, admin1: str) -> Place | None:
+        """The first-level region a town lies in, as a place."""
+        return self._regions.get((country, admin1))
+
+    def country_place(self, country: str) -> Place | None:
+        """The country with this ISO code, as a place."""
+        return self._countries.get(country)
+
     def in_scope(self, place: Place) -> bool:
         """Whether the place lies in one of the scope countries."""
         return place.country in self.scope
@@ -114,7 +178,7 @@ class Gazetteer:
         lower = not surface[0].isupper()
         found = self.lookup(surface, fuzzy=not lower)
         if found and fold(surface) in self.common:
-            found = [c for c in found if c.big]
+            found = [c for c in found if c.big or c.needs_region]
         if lower:  # an uncapitalised word must be spelt like the place
             found = [c for c in found if c.match in STRONG_MATCHES] if len(surface) >= 4 else []
         return found
@@ -134,9 +198,12 @@ class Gazetteer:
 
         add(self._main.get(key), "exact")
         add(self._alt.get(key), "transliteration" if has_cyrillic(surface) else "alternate")
+        for i in self._index(self._common_main.get(key)):
+            if i not in found:
+                found[i] = Candidate(self.places[i], "exact", needs_region=True)
         skel = skeleton(surface)
         if len(skel) < MIN_KEY:
-            return list(found.values())
+            return _prune(list(found.values()))
         add(self._skel.get(skel), "transliteration")
         # Cyrillic names are inflected in running text: "Суджу" is Sudzha
         st = stem(skel, 4 if has_cyrillic(surface) else 5)
@@ -146,7 +213,13 @@ class Gazetteer:
         if fuzzy and len(skel) >= 7 and not any(c.match != "inflection" for c in found.values()):
             for i, distance in self._near(skel, 1 if len(skel) < 9 else 2):
                 add((i,), "fuzzy", distance)
-        return list(found.values())
+        return _prune(list(found.values()))
+
+    @staticmethod
+    def _index(bucket: int | list[int] | None) -> list[int]:
+        if bucket is None:
+            return []
+        return [bucket] if isinstance(bucket, int) else bucket
 
     def _near(self, skel: str, limit: int) -> list[tuple[int, int]]:
         """In-scope places with a spelling within ``limit`` edits of ``skel``."""
@@ -178,6 +251,32 @@ class Gazetteer:
             if self.places[i] not in out:
                 out.append(self.places[i])
         return out[:limit]
+
+
+# A city this large, named exactly, is never lost to a smaller place reached by a guess.
+_SURE_CITY_POPULATION = 100_000
+_GUESSES = frozenset({"inflection", "fuzzy"})
+
+
+def _prune(found: list[Candidate]) -> list[Candidate]:
+    """Readings no text means: a smaller place reached only by transliteration or a guess
+    beside a large city named exactly ("Mykolaiv" is not Mykolaivka), and a place inside a
+    country named like it ("Mexico" is the country, not Mexico City)."""
+    if len(found) < 2:
+        return found
+    named = [c for c in found if c.match in ("exact", "alternate")]
+    countries = {c.place.country for c in named if c.place.kind == "country"}
+    if countries:
+        found = [
+            c
+            for c in found
+            if c.place.kind in ("country", "continent") or c.place.country not in countries
+        ]
+    cities = [c.place.population for c in named if c.place.kind == "town"]
+    if cities and max(cities) >= _SURE_CITY_POPULATION:
+        big = max(cities)
+        found = [c for c in found if not (c.match in _GUESSES and c.place.population < big)]
+    return found
 
 
 def load_gazetteer(files: GazetteerFiles) -> Gazetteer:

@@ -25,6 +25,7 @@ class PlaceRecord:
     admin1_code: str
     population: int
     alternates: list[str] = field(default_factory=list)
+    kind: str = "town"  # town | region | country | continent
 
 
 def read_cities_json(path: Path) -> Iterator[PlaceRecord]:
@@ -115,7 +116,7 @@ def read_admin1(path: Path = ADMIN1_FILE) -> dict[str, str]:
         for line in fh:
             if line.startswith("#") or not line.strip():
                 continue
-            key, name, ascii_name = line.rstrip("\n").split("\t")
+            key, name, ascii_name, *_ = line.rstrip("\n").split("\t")
             names[key] = ascii_name or name
     return names
 

@@ -27,11 +27,15 @@ _STRAY_POPULATION = 5_000
 _STRAY_KM = 75.0
 # How much each kind of match is worth before context; and the cap it puts on confidence.
 _KIND_SCORE = {
-    "exact": 1.5, "alternate": 0.8, "transliteration": 0.6, "inflection": 0.3, "fuzzy": 0.0
+    "exact": 1.5, "alternate": 0.8, "transliteration": 0.6, "inflection": 0.3, "fuzzy": 0.0,
+    "demonym": 1.0,
 }  # fmt: skip
 _KIND_CONFIDENCE = {
-    "exact": 1.0, "alternate": 0.97, "transliteration": 0.93, "inflection": 0.85, "fuzzy": 0.8
+    "exact": 1.0, "alternate": 0.97, "transliteration": 0.93, "inflection": 0.85, "fuzzy": 0.8,
+    "demonym": 0.9,
 }  # fmt: skip
+# A town in a country the text names (or whose demonym it uses) is as likely as one in scope.
+_TEXT_COUNTRY_WEIGHT = 1.5
 _UKRAINIAN = re.compile(r"[іїєґІЇЄҐ]")
 # Abroad, only the exact name of a large city is taken at its word ("Paris", not "Hanna").
 _FOREIGN_SURE_POPULATION = 100_000
@@ -61,18 +65,26 @@ class ContextPoint:
     weight: float = 1.0
 
 
-def _prior(c: Candidate, gazetteer: Gazetteer, surface: str) -> float:
+def _prior(
+    c: Candidate, gazetteer: Gazetteer, surface: str, countries: frozenset[str] = frozenset()
+) -> float:
     scope = 2.0 if gazetteer.in_scope(c.place) else 0.0
+    if not scope and c.place.kind == "town" and c.place.country in countries:
+        scope = _TEXT_COUNTRY_WEIGHT
     # Letters only Ukrainian has (і, ї, є, ґ) name a place in Ukraine more often than not.
     ukrainian = 1.0 if c.place.country == "UA" and _UKRAINIAN.search(surface) else 0.0
     size = 0.7 * math.log10(c.place.population + 10)
     return size + scope + ukrainian + _KIND_SCORE[c.match] - 0.4 * c.distance
 
 
-def _certainty(c: Candidate, gazetteer: Gazetteer) -> float:
-    """How far a match of this kind can be trusted, before the choice among candidates."""
+def _certainty(
+    c: Candidate, gazetteer: Gazetteer, countries: frozenset[str] = frozenset()
+) -> float:
+    """How far a match of this kind can be trusted, before the choice among candidates.
+    Abroad (outside the scope and the countries the text names) only a large city's exact
+    name is sure; an area (region, country, continent) is known anywhere."""
     sure = _KIND_CONFIDENCE[c.match] - 0.1 * c.distance - (0.15 if c.distance >= 2 else 0.0)
-    if not gazetteer.in_scope(c.place):
+    if c.place.kind == "town" and not (gazetteer.in_scope(c.place) or c.place.country in countries):
         big = c.match == "exact" and c.place.population >= _FOREIGN_SURE_POPULATION
         sure *= 1.0 if big else 0.6 if c.match == "exact" else 0.5
     return sure
@@ -98,8 +110,15 @@ def find_places(
     proportion to how likely each is, over a few rounds. One name is one place per text.
     """
     found, regions = spans(text, gazetteer, lowercase)
-    if not found:
+    if not found and not regions:
         return []
+    countries = _text_countries(text, found, regions, gazetteer)
+    mentions, region_set = _regions(regions, gazetteer, countries)
+    _area_context(found, region_set)
+    found = _unlock(found, region_set, gazetteer)
+    if not found:
+        mentions.sort(key=lambda m: m.start)
+        return mentions
     by_key: dict[str, list[NameSpan]] = {}
     for sp in found:
         by_key.setdefault(skeleton(sp.surface), []).append(sp)
@@ -109,10 +128,11 @@ def find_places(
     if all(len(o) == 1 for o in options):  # the common case: nothing to choose
         choices = [(o[0], 1.0, False, (o[0].place,)) for o in options]
     else:
-        choices = _choose(keys, by_key, options, regions, gazetteer, context, context_weight)
-    confidence = [round(p * _certainty(c, gazetteer), 3) for c, p, _, _ in choices]
+        choices = _choose(
+            keys, by_key, options, region_set, countries, gazetteer, context, context_weight
+        )
+    confidence = [round(p * _certainty(c, gazetteer, countries), 3) for c, p, _, _ in choices]
     _doubt_strays(choices, confidence, gazetteer)
-    mentions = []
     for k, key in enumerate(keys):
         c, _, by_context, alternatives = choices[k]
         n = len(options[k])
@@ -139,6 +159,95 @@ def find_places(
     return mentions
 
 
+def _text_countries(
+    text: str, found: list[NameSpan], regions: list[NameSpan], gazetteer: Gazetteer
+) -> frozenset[str]:
+    """The countries a text is about: those it names or whose demonyms it uses, in any
+    language, and those of the regions it names."""
+    out = set(gazetteer.demonyms_in(text))
+    for sp in [*found, *regions]:
+        for c in sp.candidates:
+            if c.place.kind in ("country", "region") and c.match in (
+                "exact",
+                "alternate",
+                "demonym",
+            ):
+                out.add(c.place.country)
+    return frozenset(out)
+
+
+def _area_context(found: list[NameSpan], region_set: set[tuple[str, str]]) -> None:
+    """Regions the text names as places ("Paris, Texas"), for its towns to lie in."""
+    for sp in found:
+        for c in sp.candidates:
+            if c.place.kind == "region" and c.match in ("exact", "alternate"):
+                region_set.add((c.place.country, c.place.admin1))
+
+
+def _unlock(
+    found: list[NameSpan], region_set: set[tuple[str, str]], gazetteer: Gazetteer
+) -> list[NameSpan]:
+    """Drop the readings of towns named like frequent words unless the text names their
+    region or they lie in scope."""
+    out = []
+    for sp in found:
+        if any(c.needs_region for c in sp.candidates):
+            kept = tuple(
+                c
+                for c in sp.candidates
+                if not c.needs_region
+                or (c.place.country, c.place.admin1) in region_set
+                or gazetteer.in_scope(c.place)
+            )
+            if not kept:
+                continue
+            sp = NameSpan(sp.surface, sp.start, sp.end, kept, sp.region)
+        out.append(sp)
+    return out
+
+
+def _regions(
+    regions: list[NameSpan], gazetteer: Gazetteer, countries: frozenset[str]
+) -> tuple[list[Mention], set[tuple[str, str]]]:
+    """The regions a text names as regions ("the Kherson region", "province of Kharkov"):
+    mentions of them, and their (country, name) for the towns of the text to lie in."""
+    mentions: list[Mention] = []
+    region_set: set[tuple[str, str]] = set()
+    for sp in regions:
+        named = [c for c in sp.candidates if c.place.kind == "region"]
+        towns = [c for c in sp.candidates if c.place.kind == "town"]
+        place: Place | None = None
+        match = "exact"
+        if named:
+            best = max(named, key=lambda c: _prior(c, gazetteer, sp.surface, countries))
+            place, match = best.place, best.match
+        elif towns:  # the likeliest town of the name: its region is the one meant
+            top = max(towns, key=lambda c: _prior(c, gazetteer, sp.surface, countries))
+            if top.place.admin1:
+                region_set.add((top.place.country, top.place.admin1))
+                place = gazetteer.region(top.place.country, top.place.admin1)
+                match = top.match
+        if place is None:
+            continue
+        region_set.add((place.country, place.admin1))
+        if sp.region:
+            sure = _KIND_CONFIDENCE.get(match, 0.8)
+            mentions.append(
+                Mention(
+                    sp.surface,
+                    sp.start,
+                    sp.end,
+                    place,
+                    match,
+                    sure,
+                    len(named) or 1,
+                    f"{match} match, named as a region",
+                    (place,),
+                )
+            )
+    return mentions, region_set
+
+
 def _doubt_strays(choices: list[_Choice], confidence: list[float], gazetteer: Gazetteer) -> None:
     """A village far from every other place the text is sure of is likely a namesake of
     one that is not in the gazetteer: lower its confidence."""
@@ -163,7 +272,8 @@ def _choose(
     keys: list[str],
     by_key: dict[str, list[NameSpan]],
     options: list[list[Candidate]],
-    regions: list[NameSpan],
+    region_set: set[tuple[str, str]],
+    countries: frozenset[str],
     gazetteer: Gazetteer,
     context: Sequence[ContextPoint],
     context_weight: float,
@@ -175,18 +285,18 @@ def _choose(
     lon = np.array([c.place.lon for c in cands])
     prior = np.array(
         [
-            _prior(c, gazetteer, by_key[key][0].surface)
+            _prior(c, gazetteer, by_key[key][0].surface, countries)
             for key, o in zip(keys, options, strict=True)
             for c in o
         ]
     )
-    region_set = set()
-    for sp in regions:  # the likeliest place of the name, e.g. Donetsk UA for "Donetsk region"
-        top = max(sp.candidates, key=lambda c: _prior(c, gazetteer, sp.surface))
-        if top.place.admin1:
-            region_set.add((top.place.country, top.place.admin1))
-    if region_set:
-        prior += 2.0 * np.array([(c.place.country, c.place.admin1) in region_set for c in cands])
+    if region_set:  # a town in a region the text names ("Fedorivka ... Zaporizhzhia region")
+        prior += 2.0 * np.array(
+            [
+                c.place.kind == "town" and (c.place.country, c.place.admin1) in region_set
+                for c in cands
+            ]
+        )
     if context:
         clat = np.array([p.lat for p in context])
         clon = np.array([p.lon for p in context])

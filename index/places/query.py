@@ -113,6 +113,8 @@ def parse_place_query(
             topic = topic.replace(qualifier.group(0), " ", 1)
     if place is None:
         return PlaceQuery(None, None, text, mention.surface, candidates=candidates)
+    if place.is_area:  # "news from Sudan", "the Kherson region": every place inside
+        return PlaceQuery(place, None, " ".join(topic.split()), mention.surface, region=True)
     if radius_km is None:
         inside = _IN_BEFORE.search(source[: mention.start]) if near is None else None
         radius_km = in_radius_km if inside else default_radius_km

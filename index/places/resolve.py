@@ -11,6 +11,7 @@ from datetime import datetime
 import numpy as np
 
 from index.models import Place, PlaceMention
+from index.places.areas import countries_of
 from index.places.gazetteer import Gazetteer
 from index.places.geo import haversine_km, haversine_matrix
 from index.places.geoparse import ContextPoint, find_places
@@ -93,7 +94,8 @@ class PlaceIndex:
     def _load_points(self) -> None:
         version = self.store.mention_version()
         if version != self._points_version:
-            self._places = self.store.mentioned_places()
+            # areas (regions, countries) have no radius: only towns stand at their points
+            self._places = [(p, n) for p, n in self.store.mentioned_places() if not p.is_area]
             self._lat = np.array([p.lat for p, _ in self._places], dtype=np.float64)
             self._lon = np.array([p.lon for p, _ in self._places], dtype=np.float64)
             self._points_version = version
@@ -154,12 +156,19 @@ class PlaceIndex:
     def in_region(
         self, origin: Place, since: datetime | None = None
     ) -> dict[int, tuple[float, int]]:
-        """Passages naming a place in ``origin``'s region: id -> (km from origin, geonameid)."""
+        """Passages naming a place in ``origin``'s region, or inside ``origin`` when it is a
+        region, country or continent: id -> (km from origin, geonameid)."""
         with self._lock:
             self._load_points()
             where = {p.geonameid: p for p, _ in self._places}
         out: dict[int, tuple[float, int]] = {}
-        for pid, gid in self.store.passages_in_region(origin.country, origin.admin1, since):
+        if origin.kind == "country":
+            found = self.store.passages_in_countries([origin.country], since)
+        elif origin.kind == "continent":
+            found = self.store.passages_in_countries(countries_of(origin.admin1), since)
+        else:
+            found = self.store.passages_in_region(origin.country, origin.admin1, since)
+        for pid, gid in found:
             p = where.get(gid)
             d = haversine_km(origin.lat, origin.lon, p.lat, p.lon) if p else 0.0
             if pid not in out or d < out[pid][0]:

@@ -22,7 +22,7 @@ _PART = re.compile(r"[^\W\d_]+(?:['’ʼ][^\W\d_]+)*")
 _OPEN_QUOTES = frozenset("‘“«\"'")
 _CLOSE_QUOTES = frozenset("’”»\"'")
 _REGION_BEFORE = re.compile(
-    r"\b(?:(?:province|region|oblast|governorate|capital)\s+of|neighbou?ring)\s+$",
+    r"\b(?:(?:province|region|oblast|governorate|state|capital)\s+of|neighbou?ring)\s+$",
     re.IGNORECASE,
 )
 _REGION_PAIR = re.compile(
@@ -42,6 +42,17 @@ _NOT_A_TOWN_AFTER = frozenset(
     річка річки река реки реке
     """.split()
 )
+# Of those, the words that make it a first-level region ("the Kherson region", "Kharkiv
+# Oblast", "North Darfur state"); a district, river or lake is not one.
+_REGION_AFTER = frozenset(
+    """
+    region regions oblast oblasts province provinces governorate governorates state krai
+    область області области областях областей областю областью край
+    """.split()
+)
+_REGION_OF = re.compile(r"\b(?:province|region|oblast|governorate|state)\s+of\s+$", re.IGNORECASE)
+# Abbreviations of countries and unions, matched as written: "U.S.", "UK", "EU", "UAE".
+_ABBREVIATION = re.compile(r"(?<![\w.])(?:[A-Z]\.\s?){2,3}(?!\w)|\b[A-Z]{2,4}\b")
 # A lower-case word in running text names only a city this large ("kyiv-controlled").
 _BIG_CITY = 500_000
 
@@ -54,6 +65,7 @@ class NameSpan:
     start: int
     end: int
     candidates: tuple[Candidate, ...]
+    region: bool = False  # used as the name of a first-level region: "the Kherson region"
 
 
 def _strip_possessive(text: str, start: int, end: int) -> int:
@@ -82,15 +94,37 @@ def spans(
     regions: list[NameSpan] = []
 
     def emit(surface: str, start: int, end: int, found: Sequence[Candidate]) -> None:
+        if _region_use(text, start, end):
+            named = _names_region(text, start, end)
+            if named:  # the regions the name may mean, then its towns (whose region it is)
+                found = [
+                    *(Candidate(p, "exact") for p in gazetteer.regional(surface)),
+                    *(c for c in found if c.place.kind == "region"),
+                    *(c for c in found if c.place.kind == "town"),
+                ]
+            if found:
+                regions.append(NameSpan(surface, start, end, tuple(found), named))
+            return
         if not found or _quoted_or_definite(text, start, end):
             return
-        span = NameSpan(surface, start, end, tuple(found))
-        (regions if _region_use(text, start, end) else out).append(span)
+        out.append(NameSpan(surface, start, end, tuple(found)))
 
+    abbreviated: set[int] = set()
     if lowercase:
         tokens = list(_WORD.finditer(text))
     else:
-        tokens = list(_CAPITALISED.finditer(text))
+        for m in _ABBREVIATION.finditer(text):
+            places = gazetteer.code(m.group())
+            if places:
+                surface = m.group().rstrip()
+                emit(
+                    surface,
+                    m.start(),
+                    m.start() + len(surface),
+                    [Candidate(p, "alternate") for p in places],
+                )
+                abbreviated.update(range(m.start(), m.end()))
+        tokens = [t for t in _CAPITALISED.finditer(text) if t.start() not in abbreviated]
         for tok in _LOWER_COMPOUND.finditer(text):  # "kyiv-controlled", "moscow-backed"
             for part in _parts(tok):
                 emit(part.group(), part.start(), part.end(), _big_city(part.group(), gazetteer))
@@ -104,6 +138,15 @@ def spans(
         prev_end = tok.end()
     for run in runs:
         trimmed = False
+        country = gazetteer.demonym(run[0].group())
+        if country is not None:  # "Russian forces", "Syrian Democratic Forces"
+            tok = run[0]
+            out.append(
+                NameSpan(tok.group(), tok.start(), tok.end(), (Candidate(country, "demonym"),))
+            )
+            run = run[1:]
+            if not run:
+                continue
         while len(run) > 1 and _is_lead(run, gazetteer):
             run, trimmed = run[1:], True
         if len(run) == 1:
@@ -195,6 +238,15 @@ def _quoted_or_definite(text: str, start: int, end: int) -> bool:
         return True
     after = after[:1]
     return before.lower().endswith("the ") and (after == "" or after in ".,;:!?)")
+
+
+def _names_region(text: str, start: int, end: int) -> bool:
+    """Whether a name used as a region is a first-level one: "the Kherson region", "province
+    of Kharkov", "Херсонська область" (not "the Dnipro river" or "the Bakhmut district")."""
+    if _REGION_OF.search(text[max(0, start - 30) : start]):
+        return True
+    m = _WORD.search(text, end, end + 40)
+    return bool(m and _JOIN.match(text[end : m.start()]) and fold(m.group()) in _REGION_AFTER)
 
 
 def _region_use(text: str, start: int, end: int) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from index.models import Answer, Citation, Hit, NothingFound
+from index.models import Answer, Citation, Hit, NothingFound, Place
 from index.search.question import Question
 from index.search.retrieve import Retrieval
 
@@ -88,7 +88,7 @@ def _note(reason: NothingFound, question: Question, found: Retrieval, threshold:
         case NothingFound.NOTHING_NEAR:
             assert place is not None
             if query.region:
-                return f"Nothing in the {place.admin1} region ({place.country}){window} yet."
+                return f"Nothing in {_area(place)}{window} yet."
             assert radius is not None
             return f"Nothing near {place.label} within {radius:g} km{window} yet."
         case NothingFound.NOTHING_SINCE:
@@ -98,7 +98,7 @@ def _note(reason: NothingFound, question: Question, found: Retrieval, threshold:
             where = ""
             if place is not None:
                 where = (
-                    f" in the {place.admin1} region"
+                    f" in {_area(place)}"
                     if query.region
                     else f" near {place.label} within {radius:g} km"
                 )
@@ -107,3 +107,11 @@ def _note(reason: NothingFound, question: Question, found: Retrieval, threshold:
                 f"best passage scored {found.best:.2f}, under the relevance threshold "
                 f"{threshold:.2f}."
             )
+
+
+def _area(place: Place) -> str:
+    """How a note names the area a question covers: "the Belgorod Oblast region (RU)",
+    "Sudan", "Europe"."""
+    if place.kind in ("country", "continent"):
+        return place.name
+    return f"the {place.admin1} region ({place.country})"

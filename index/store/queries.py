@@ -57,7 +57,7 @@ class PassageQueries:
             return {}
         rows = self._db.query(
             "SELECT m.passage_id, m.surface, m.start_char, m.end_char, m.match, m.confidence, "
-            "p.geonameid, p.name, p.lat, p.lon, p.country, p.admin1, p.population "
+            "p.geonameid, p.name, p.lat, p.lon, p.country, p.admin1, p.population, p.kind "
             "FROM mentions m JOIN places p ON p.geonameid = m.geonameid "
             f"WHERE m.passage_id IN ({marks(passage_ids)}) "
             "ORDER BY m.passage_id, m.start_char",
@@ -74,10 +74,10 @@ class PassageQueries:
         """Every place mentioned in some passage, with the number of passages naming it."""
         rows = self._db.query(
             "SELECT p.geonameid, p.name, p.lat, p.lon, p.country, p.admin1, p.population, "
-            "count(DISTINCT m.passage_id) FROM places p "
+            "p.kind, count(DISTINCT m.passage_id) FROM places p "
             "JOIN mentions m ON m.geonameid = p.geonameid GROUP BY p.geonameid"
         )
-        return [(Place(*r[:7]), int(r[7])) for r in rows]
+        return [(Place(*r[:8]), int(r[8])) for r in rows]
 
     def passages_naming(
         self, geonameids: Sequence[int], since: datetime | None = None
@@ -104,6 +104,22 @@ class PassageQueries:
             "ON p.geonameid = m.geonameid WHERE p.country = ? AND p.admin1 = ?"
         )
         args: list[object] = [country, admin1]
+        if since is not None:
+            sql += f" AND m.passage_id IN ({PASSAGES_SINCE})"
+            args.append(to_db_time(since))
+        return [(int(r[0]), int(r[1])) for r in self._db.query(sql, args)]
+
+    def passages_in_countries(
+        self, countries: Sequence[str], since: datetime | None = None
+    ) -> list[tuple[int, int]]:
+        """(passage id, geonameid) for passages naming a place in any of the countries."""
+        if not countries:
+            return []
+        sql = (
+            "SELECT m.passage_id, m.geonameid FROM mentions m JOIN places p "
+            f"ON p.geonameid = m.geonameid WHERE p.country IN ({marks(countries)})"
+        )
+        args: list[object] = list(countries)
         if since is not None:
             sql += f" AND m.passage_id IN ({PASSAGES_SINCE})"
             args.append(to_db_time(since))

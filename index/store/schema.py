@@ -84,6 +84,10 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE articles ADD COLUMN page_retry_at TEXT;
     CREATE INDEX articles_summary_only ON articles (url) WHERE page_error IS NOT NULL;
     """,
+    """
+    -- What a place is: a town, or an area (region, country, continent) that covers others.
+    ALTER TABLE places ADD COLUMN kind TEXT NOT NULL DEFAULT 'town';
+    """,
 )
 
 

@@ -224,9 +224,9 @@ def _write_mentions(
     places = {m.place.geonameid: m.place for m in mentions}
     conn.executemany(
         "INSERT OR REPLACE INTO places (geonameid, name, lat, lon, country, admin1, "
-        "population) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "population, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            (p.geonameid, p.name, p.lat, p.lon, p.country, p.admin1, p.population)
+            (p.geonameid, p.name, p.lat, p.lon, p.country, p.admin1, p.population, p.kind)
             for p in places.values()
         ],
     )

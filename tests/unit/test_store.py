@@ -56,6 +56,7 @@ def test_a_database_made_before_the_schema_key_opens_and_works(tmp_path: Path) -
         raw.execute("DROP INDEX articles_summary_only")
         for column in ("page_error", "page_tries", "page_retry_at"):
             raw.execute(f"ALTER TABLE articles DROP COLUMN {column}")
+        raw.execute("ALTER TABLE places DROP COLUMN kind")
     reopened = Store(path)
     assert reopened.passage_count() == 1
     assert reopened.get_meta("model") == "hash"
