@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -62,6 +63,7 @@ _CUE = re.compile(
     rf"(?<!\w)(?:{_CUE_WORDS})\s+(?:the\s+)?([^\W\d_][\w'’ʼ\-]{{2,}})(?:\s+([^\W\d_][\w'’ʼ\-]+))?",
 )
 _CUE_BEFORE = re.compile(rf"(?<!\w)(?:{_CUE_WORDS})\s*(?:the\s*)?$", re.IGNORECASE)
+_CUE_INSIDE = re.compile(rf"(?<!\w)(?:{_CUE_WORDS})\s+", re.IGNORECASE)
 _PICK_BEFORE = re.compile(rf"(?<!\w)(?:{_CUE_WORDS})\s+(?:the\s+)?$", re.IGNORECASE)
 # "Fedorivka, Zaporizhzhia", "Fedorivka (Poltava)", "Федорівка, Запорізька область"
 _QUALIFIER = re.compile(r"^\s*[,(]\s*([^\W\d_][\w'’ʼ \-]{2,40}?)\s*\)?(?=$|[,.;:?!])")
@@ -122,6 +124,7 @@ def parse_place_query(
             topic = re.sub(r"\b(region|oblast|province|область|області|области)\b", " ", topic)
             return PlaceQuery(place, None, " ".join(topic.split()), r.surface, region=True)
         return _unplaced(text, source, near, gazetteer, in_text)
+    mention = _without_cue(mention, source, gazetteer)
     left = _CUE_BEFORE.sub("", source[: mention.start])  # "shelling in" -> "shelling"
     topic = text if near is not None else (left + " " + source[mention.end :])
     if radius_km is None:
@@ -200,6 +203,19 @@ def _cue_names(text: str) -> list[str]:
 def _name_like(word: str) -> bool:
     first = word[0]
     return first.isupper() or not first.islower()
+
+
+def _without_cue(mention: Mention, source: str, gazetteer: Gazetteer) -> Mention:
+    """The mention without the words up to a cue word inside it: in a script the gazetteer
+    does not spell ("انفجارات في Bakhmut"), a run of words can match as one name."""
+    inner = list(_CUE_INSIDE.finditer(source, mention.start, mention.end))
+    if not inner or mention.place is None:
+        return mention
+    start = inner[-1].end()
+    rest = source[start : mention.end]
+    if not any(c.place == mention.place for c in gazetteer.lookup(rest, fuzzy=False)):
+        return mention
+    return dataclasses.replace(mention, surface=rest, start=start)
 
 
 def _pick(mentions: Sequence[Mention], text: str) -> Mention | None:
