@@ -114,6 +114,8 @@ def test_old_name_answers_for_the_town_the_reports_name(reported: App) -> None:
         "Fedorivka, Zaporizhzhia oblast",
         "news from Fedorivka in Zaporizhzhia Oblast",
         "що сталося у Федорівка, Запорізька область?",
+        "Fedorivka, Zaporozhye",
+        "Fedorivka, Polohy",
     ],
 )
 def test_a_region_qualifier_narrows_in_any_form(reported: App, question: str) -> None:
@@ -148,3 +150,34 @@ def test_a_known_place_after_an_unknown_name_is_found(reported: App) -> None:
     assert answer.reason is not NothingFound.UNKNOWN_PLACE
     assert answer.reason is not NothingFound.AMBIGUOUS_PLACE
     assert answer.place is not None and answer.place.country == "YE"
+
+
+def test_recent_reports_outweigh_many_old_ones(fast_app: App, tmp_path: Path) -> None:
+    """Two fresh reports from Siversk against four from Seversk in Tomsk Oblast four months
+    ago: the question is about the town in the news now."""
+    old = [
+        {
+            "url": f"https://tomsk.example/{n}",
+            "title": f"Seversk {n}",
+            "published": f"2026-07-{10 + n:02d}T07:00:00Z",
+            "source": "Siberia Desk",
+            "text": f"In Seversk, near Tomsk, the plant's drill number {n} went as planned, "
+            "Tomsk Oblast officials said.",
+        }
+        for n in range(4)
+    ]
+    fresh = [
+        {
+            "url": f"https://siversk.example/{n}",
+            "title": f"Siversk {n}",
+            "published": f"2026-11-{19 + n:02d}T07:00:00Z",
+            "source": "Front Desk",
+            "text": f"In Siversk, Donetsk region, shelling hit house number {n} overnight.",
+        }
+        for n in range(2)
+    ]
+    fast_app.ingest([str(write_jsonl(tmp_path / "t.jsonl", [*old, *fresh]))])
+    answer = fast_app.knowledge.ask("What happened in Seversk?")
+    assert answer.place is not None and answer.place.geonameid == SIVERSK
+    [tomsk] = answer.alternatives[:1]
+    assert tomsk.place.geonameid == SEVERSK_TOMSK and tomsk.reports == 4
