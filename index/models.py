@@ -128,6 +128,21 @@ class Hit:
     matched: PlaceMention | None = None  # the mention nearest the asked place
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One place a question's place name may mean, and what the corpus reports around it."""
+
+    place: Place
+    reports: int = 0  # stored passages that confidently name a place within the radius
+    weight: float = 0.0  # the same passages, the recent ones counting more
+    landmark: str | None = None  # "9 km from Karlivka": tells namesakes of one region apart
+
+    @property
+    def described(self) -> str:
+        """ "Fedorivka (Poltava, UA), 9 km from Karlivka": the label, and the landmark."""
+        return self.place.label + (f", {self.landmark}" if self.landmark else "")
+
+
 class NothingFound(StrEnum):
     """Why an answer holds no hits; the note says the same in words."""
 
@@ -153,6 +168,9 @@ class Answer:
     candidates: tuple[Place, ...] = ()  # an ambiguous place name: the places it may mean
     suggestions: tuple[Place, ...] = ()  # an unknown place name: the places spelt like it
     reason: NothingFound | None = None  # set exactly when there are no hits
+    # The other places the question's place name may mean (the answer is for ``place``).
+    alternatives: tuple[Reading, ...] = ()
+    named: str | None = None  # the words that named the place, as the user wrote them
 
 
 @dataclass(frozen=True, slots=True)

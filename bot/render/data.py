@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from index.models import Answer, Citation, Place, PlaceMention, StoredArticle
+from index.models import Answer, Citation, Place, PlaceMention, Reading, StoredArticle
 from index.places.geoparse import Mention
 
 
@@ -17,6 +17,17 @@ def place_json(p: Place) -> dict[str, Any]:
         "lon": p.lon,
         "country": p.country,
         "admin1": p.admin1,
+    }
+
+
+def reading_json(r: Reading) -> dict[str, Any]:
+    """Another place a question's place name may mean, and how much the corpus reports
+    within the answer's radius of it."""
+    return {
+        **place_json(r.place),
+        "label": r.place.label,
+        "reports": r.reports,
+        "landmark": r.landmark,
     }
 
 
@@ -88,4 +99,5 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "note": answer.note,
         "candidates": [place_json(p) for p in answer.candidates],
         "suggestions": [place_json(p) for p in answer.suggestions],
+        "alternatives": [reading_json(r) for r in answer.alternatives],
     }

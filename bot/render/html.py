@@ -18,6 +18,7 @@ from bot.domain.feeds import Feed
 from bot.domain.watches import ChatSettings, Watch
 from bot.render.text import (
     also_shown,
+    alternatives_text,
     article_date,
     matched_text,
     report_text,
@@ -101,6 +102,8 @@ def _answer_blocks(answer: Answer) -> tuple[str, list[str], str | None]:
     if answer.place is not None:
         radius = f", within {answer.radius_km:g} km" if answer.radius_km else ""
         head += f"\n📍 {html.escape(answer.place.label)}{radius}"
+    if answer.alternatives:
+        head += f"\n<i>{html.escape(alternatives_text(answer))}</i>"
     blocks = []
     for hit in answer.hits:
         why = None

@@ -33,6 +33,8 @@ def answer_text(answer: Answer, width: int = 100) -> str:
     lines = [f"Q: {answer.question}"]
     if answer.place is not None:
         lines.append(f"   place: {answer.place.label}, within {answer.radius_km:g} km")
+    if answer.alternatives:
+        lines.append(f"   {alternatives_text(answer)}")
     for hit in answer.hits:
         lines.append(f"[{hit.rank}] {citation_line(hit.citation)}")
         where = ""
@@ -46,6 +48,19 @@ def answer_text(answer: Answer, width: int = 100) -> str:
     if answer.note:
         lines.append(answer.note)
     return "\n".join(lines)
+
+
+def alternatives_text(answer: Answer) -> str:
+    """ "Other places named Seversk: Seversk (Tomsk Oblast, RU) — 1 report; …": the other
+    readings of the name the answer chose among, each with its reports in the radius."""
+    named = answer.named or (answer.place.name if answer.place else "so")
+    labels = [r.place.label for r in answer.alternatives]
+    others = "; ".join(
+        f"{r.described if labels.count(r.place.label) > 1 else r.place.label} — "
+        f"{r.reports} report{'' if r.reports == 1 else 's'}"
+        for r in answer.alternatives
+    )
+    return f"Other places named {named}: {others}"
 
 
 def matched_text(m: PlaceMention, origin: Place) -> str:

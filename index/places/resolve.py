@@ -21,6 +21,7 @@ from index.store import Store
 log = logging.getLogger(__name__)
 
 _HOT_PLACES = 50  # places the corpus reports on most: the context for new articles
+_HALF_LIFE_DAYS = 14.0  # a report this old counts half as much as one of today
 
 
 class PlaceIndex:
@@ -120,8 +121,15 @@ class PlaceIndex:
         most = math.log1p(max(n for _, n in places))
         return [ContextPoint(p.lat, p.lon, 0.5 + 0.5 * math.log1p(n) / most) for p, n in places]
 
-    def parse(self, question: str, near: str | None, radius_km: float | None) -> PlaceQuery:
-        """The place, radius and topic of a question."""
+    def parse(
+        self,
+        question: str,
+        near: str | None,
+        radius_km: float | None,
+        now: datetime | None = None,
+    ) -> PlaceQuery:
+        """The place, radius and topic of a question; of the places its name may mean, the
+        one the corpus reports on (the recent reports, as of ``now``, counting more)."""
         return parse_place_query(
             question,
             self.gazetteer,
@@ -130,7 +138,32 @@ class PlaceIndex:
             self.in_radius_km,
             near,
             radius_km,
+            evidence=lambda place, km: self.evidence(place, km, now),
+            in_text=self.store.text_names,
         )
+
+    def evidence(
+        self, origin: Place, radius_km: float, now: datetime | None = None
+    ) -> tuple[int, float]:
+        """How much the corpus reports within ``radius_km`` of ``origin``: the passages that
+        name a place there with at least the index's confidence, and the same count with
+        each report weighted by its age as of ``now`` (halved every two weeks)."""
+        with self._lock:
+            self._load_points()
+            if not len(self._lat):
+                return 0, 0.0
+            km = haversine_matrix(
+                np.array([origin.lat]), np.array([origin.lon]), self._lat, self._lon
+            )[0]
+            near = [self._places[i][0].geonameid for i in np.flatnonzero(km <= radius_km)]
+        reports = self.store.reports_naming(near, self.min_confidence)
+        if now is None:
+            return len(reports), float(len(reports))
+        weight = sum(
+            0.5 ** (max(0.0, (now - when).total_seconds()) / 86_400 / _HALF_LIFE_DAYS)
+            for _, when in reports
+        )
+        return len(reports), round(weight, 4)
 
     def within(
         self, origin: Place, radius_km: float, since: datetime | None = None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from index.models import Answer, Citation, Hit, NothingFound, Place
+from index.models import Answer, Citation, Hit, NothingFound, Place, Reading
+from index.places.query import PlaceQuery
 from index.search.question import Question
 from index.search.retrieve import Retrieval
 
@@ -23,6 +24,8 @@ def compose(question: Question, found: Retrieval, threshold: float) -> Answer:
             candidates=query.candidates if reason is NothingFound.AMBIGUOUS_PLACE else (),
             suggestions=query.suggestions if reason is NothingFound.UNKNOWN_PLACE else (),
             reason=reason,
+            alternatives=query.alternatives if reason in _ABOUT_THE_PLACE else (),
+            named=query.surface,
         )
 
     def cite(pid: int) -> Citation:
@@ -48,14 +51,21 @@ def compose(question: Question, found: Retrieval, threshold: float) -> Answer:
                 matched=matched,
             )
         )
+    note = question.prefix + (_textual(query.textual) if query.textual else "")
     return Answer(
         question.asked,
         tuple(hits),
-        question.prefix.strip() or None,
+        note.strip() or None,
         question.since,
         query.place,
         query.radius_km,
+        alternatives=query.alternatives,
+        named=query.surface,
     )
+
+
+def _textual(name: str) -> str:
+    return f'"{name}" is not a place I know: the answer comes from the reports that name it.'
 
 
 # The reasons whose answer still names the place asked about (and its radius).
@@ -77,14 +87,7 @@ def _note(reason: NothingFound, question: Question, found: Retrieval, threshold:
             did_you_mean = f" Did you mean {hint}?" if hint else ""
             return f'I don\'t know the place "{query.unknown}".{did_you_mean}'
         case NothingFound.AMBIGUOUS_PLACE:
-            options = "; ".join(
-                f"{p.label} at {p.lat:.2f}, {p.lon:.2f} (GeoNames {p.geonameid})"
-                for p in query.candidates
-            )
-            return (
-                f'"{query.surface}" may be several places: {options}. Name the region '
-                f'("{query.surface}, {query.candidates[0].admin1}") or give the GeoNames id.'
-            )
+            return _several(query)
         case NothingFound.NOTHING_NEAR:
             assert place is not None
             if query.region:
@@ -94,6 +97,11 @@ def _note(reason: NothingFound, question: Question, found: Retrieval, threshold:
         case NothingFound.NOTHING_SINCE:
             assert since is not None
             return f"Nothing was published since {since:%Y-%m-%d %H:%M} UTC."
+        case NothingFound.NOTHING_RELEVANT if query.textual:
+            return (
+                _textual(query.textual)
+                + f" None of them scored over the relevance threshold {threshold:.2f}."
+            )
         case NothingFound.NOTHING_RELEVANT:
             where = ""
             if place is not None:
@@ -115,3 +123,27 @@ def _area(place: Place) -> str:
     if place.kind in ("country", "continent"):
         return place.name
     return f"the {place.admin1} region ({place.country})"
+
+
+def _several(query: PlaceQuery) -> str:
+    """The note of an ambiguous name: each place with its region, a town near it and its
+    reports, and the words that pick one (a town once the region is no help)."""
+    readings = query.readings or tuple(Reading(p) for p in query.candidates)
+    options = "; ".join(
+        f"{r.described} ({_reports(r.reports)}, GeoNames {r.place.geonameid})" for r in readings
+    )
+    first = readings[0]
+    regions = {r.place.admin1 for r in readings}
+    town = first.landmark.split(" km from ", 1)[1] if first.landmark else None
+    if len(regions) == len(readings) or town is None:
+        how = f'name the region ("{query.surface}, {first.place.admin1}")'
+    else:
+        how = f'add a town nearby ("{query.surface}, {town}")'
+    return (
+        f'"{query.surface}" may be several places: {options}. '
+        f"Say which: {how} or give the GeoNames id."
+    )
+
+
+def _reports(n: int) -> str:
+    return "no reports" if n == 0 else "1 report" if n == 1 else f"{n} reports"

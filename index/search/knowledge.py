@@ -74,7 +74,15 @@ class KnowledgeBase:
         cfg = self.config
         k = max(1, min(k or cfg.top_k, cfg.max_k))
         parsed = parse_question(
-            question, k, since, cfg.max_question_chars, self.store, self.places, near, radius_km
+            question,
+            k,
+            since,
+            cfg.max_question_chars,
+            self.store,
+            self.places,
+            near,
+            radius_km,
+            self.clock.now(),
         )
         found = Retrieval()
         if parsed.reason is None:

@@ -56,11 +56,13 @@ def parse_question(
     places: PlaceIndex | None,
     near: str | None = None,
     radius_km: float | None = None,
+    now: datetime | None = None,
 ) -> Question:
     """Parse ``question``: the place it names (or ``near``), the radius and the topic words.
 
     Checks run in the order a user needs them answered: no words, then an empty index, then
-    an unknown or ambiguous place.
+    an unknown or ambiguous place. ``now`` dates the reports that choose among the places
+    a name may mean.
     """
     text, cut_at = clean_question(question, max_chars)
     parsed = Question(question, text, k, since, PlaceQuery(None, None, text), cut_at)
@@ -71,7 +73,7 @@ def parse_question(
     if places is None:
         return parsed
     places.ensure_current()
-    query = places.parse(text, near, radius_km)
+    query = places.parse(text, near, radius_km, now)
     reason = None
     if query.unknown:
         reason = NothingFound.UNKNOWN_PLACE

@@ -95,6 +95,41 @@ class PassageQueries:
             args.append(to_db_time(since))
         return [(int(r[0]), int(r[1])) for r in self._db.query(sql, args)]
 
+    def reports_naming(
+        self, geonameids: Sequence[int], min_confidence: float
+    ) -> list[tuple[int, datetime]]:
+        """(passage id, when its article was published, else ingested) of the passages that
+        name any of the places with at least ``min_confidence``: what the corpus reports."""
+        if not geonameids:
+            return []
+        rows = self._db.query(
+            "SELECT DISTINCT m.passage_id, coalesce(a.published, a.ingested_at) FROM mentions m "
+            "JOIN passages ps ON ps.id = m.passage_id JOIN articles a ON a.id = ps.article_id "
+            f"WHERE m.geonameid IN ({marks(geonameids)}) AND m.confidence >= ?",
+            [*geonameids, min_confidence],
+        )
+        out = []
+        for pid, when in rows:
+            at = from_db_time(when)
+            assert at is not None  # ingested_at is never null
+            out.append((int(pid), at))
+        return out
+
+    def text_names(self, words: Sequence[str]) -> bool:
+        """Whether some stored passage holds ``words`` one after the other (a name the
+        gazetteer lacks, read in the reports' text)."""
+        words = [w for w in words if w]
+        if not words:
+            return False
+        phrase = '"' + " ".join(words).replace('"', '""') + '"'
+        try:
+            row = self._db.one(
+                "SELECT 1 FROM passages_fts WHERE passages_fts MATCH ? LIMIT 1", (phrase,)
+            )
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"text search failed for {phrase!r}: {exc}") from exc
+        return row is not None
+
     def passages_in_region(
         self, country: str, admin1: str, since: datetime | None = None
     ) -> list[tuple[int, int]]:

@@ -107,7 +107,9 @@ def test_unknown_and_ambiguous_places(corpus_app: App) -> None:
 def test_gazetteer_load_adds_villages_and_rereads_stored_articles(own_gazetteer_app: App) -> None:
     corpus_app = own_gazetteer_app
     before = corpus_app.knowledge.ask("what happened near Verkhnokamianske?")
-    assert before.hits == () and before.place is None
+    assert before.place is None  # no gazetteer has it yet: the reports' text is searched
+    assert "not a place I know" in (before.note or "")
+    assert all("Verkhnokamianske" in h.citation.passage.text for h in before.hits[:1])
     added, reread = corpus_app.load_gazetteer_dump(VILLAGES)
     assert added == 2  # the hill (feature class T) is not a populated place
     assert reread == len(sample_records()) + 1
