@@ -51,6 +51,9 @@ def readings_of(mention: Mention, gazetteer: Gazetteer) -> list[Place]:
     found = gazetteer.lookup(mention.surface, fuzzy=False)
     strong = [c.place for c in found if c.match in STRONG_MATCHES]
     places = strong or [c.place for c in found]
+    if mention.place is not None and mention.place.is_area:
+        # "the Belgorod region" is the region: the towns of the name are not its readings
+        places = [mention.place, *(p for p in places if p.is_area)]
     if not places:
         places = [mention.place] if mention.place is not None else list(mention.alternatives)
     elif mention.place is not None and mention.place not in places:
