@@ -280,8 +280,6 @@ def _without_articles(s: str) -> str:
     e- attached to a doubled sun letter inside a name ("Deir Ezzor"). "Alba", "Ashdod",
     "Almaty" and "Essen" keep their first letters.
     """
-    if " " not in s:
-        return s
     words = s.split(" ")
     out: list[str] = []
     for i, w in enumerate(words):
@@ -294,17 +292,29 @@ def _without_articles(s: str) -> str:
     return " ".join(out)
 
 
+def _letters(text: str) -> str:
+    """The letters of ``text`` in Latin, without articles, ayn marks, final -h after a
+    vowel, and German ch as kh: where skeleton and consonant_key start."""
+    s = fold(text)
+    if not s.isascii():
+        s = _latin(s.replace("ʿ", "").replace("ʾ", ""))
+    if " " in s:
+        s = _without_articles(s)
+    if "h" in s:
+        s = _FINAL_AH.sub("", s)
+        if "sch" in s:
+            s = _GERMAN_CH.sub(lambda m: "kh" if m.group() == "ch" else m.group(), s)
+    return _NON_LETTER.sub("", s)
+
+
 @functools.lru_cache(maxsize=65536)
 def skeleton(text: str) -> str:
     """A key on which romanisations of one name agree: Bakhmut/Bajmut/Бахмут -> "bahmut",
     Deir ez-Zor/Deir Ezzor/Dair al-Zor -> "dairzor", حلب/Halab -> "halab"."""
-    s = _without_articles(_latin(fold(text).replace("ʿ", "").replace("ʾ", "")))
-    s = _FINAL_AH.sub("", s)
-    if "sch" in s:
-        s = _GERMAN_CH.sub(lambda m: "kh" if m.group() == "ch" else m.group(), s)
-    s = _NON_LETTER.sub("", s)
+    s = _letters(text)
     s = _DIGRAPH.sub(lambda m: _DIGRAPH_MAP[m.group()], s)
-    s = _VOWEL_DIGRAPH.sub(lambda m: _VOWEL_DIGRAPHS[m.group()], s)
+    if "o" in s or "e" in s:
+        s = _VOWEL_DIGRAPH.sub(lambda m: _VOWEL_DIGRAPHS[m.group()], s)
     s = _J_GLIDE.sub("y", s)  # Ja, Je, Ju: a glide, as in Polish, German, Czech
     s = _J.sub("h", s)  # before a consonant, Spanish j is kh: Bajmut, Verjnokamianske
     s = _GLIDES.sub(r"\1", s)  # ya/ia/ja -> a, yu/iu -> u, ye/ie -> e; iya, iyya -> a
@@ -334,11 +344,7 @@ def consonant_key(text: str) -> str:
     for places whose names come from a script without vowels, and look an Arabic- or
     Hebrew-script surface (or a Latin one the skeleton table misses) up by it.
     """
-    s = _without_articles(_latin(fold(text).replace("ʿ", "").replace("ʾ", "")))
-    s = _FINAL_AH.sub("", s)
-    if "sch" in s:
-        s = _GERMAN_CH.sub(lambda m: "kh" if m.group() == "ch" else m.group(), s)
-    s = _NON_LETTER.sub("", s)
+    s = _letters(text)
     s = _CONSONANT_DIGRAPH.sub(lambda m: _CONSONANT_MAP[m.group()], s)
     s = _DOUBLE.sub(r"\1", s)
     initial = "a" if s[:1] in ("a", "e", "i", "o", "u") else ""
