@@ -256,6 +256,7 @@ _GERMAN_CH = re.compile(r"tsch|sch|ch")
 _VOWEL_DIGRAPHS = {"ou": "u", "oo": "u", "ee": "i", "ei": "ai"}
 _VOWEL_DIGRAPH = re.compile("|".join(_VOWEL_DIGRAPHS))
 _FINAL_AH = re.compile(r"(?<=[aeiou])h\b")  # Hamah, Hama; Hudaydah, Hudayda
+_FINAL_IYE = re.compile(r"(?<=[b-df-hj-np-tv-z])[yi]+e$")  # Nasiriye is Nasiriya
 _J_GLIDE = re.compile(r"j(?=[aeiouy])")
 _J = re.compile(r"j")
 _GLIDES = re.compile(r"[yi]+([aeuo])")
@@ -315,6 +316,7 @@ def skeleton(text: str) -> str:
     s = _DIGRAPH.sub(lambda m: _DIGRAPH_MAP[m.group()], s)
     if "o" in s or "e" in s:
         s = _VOWEL_DIGRAPH.sub(lambda m: _VOWEL_DIGRAPHS[m.group()], s)
+    s = _FINAL_IYE.sub("a", s)
     s = _J_GLIDE.sub("y", s)  # Ja, Je, Ju: a glide, as in Polish, German, Czech
     s = _J.sub("h", s)  # before a consonant, Spanish j is kh: Bajmut, Verjnokamianske
     s = _GLIDES.sub(r"\1", s)  # ya/ia/ja -> a, yu/iu -> u, ye/ie -> e; iya, iyya -> a
@@ -346,9 +348,9 @@ def consonant_key(text: str) -> str:
     """
     s = _letters(text)
     s = _CONSONANT_DIGRAPH.sub(lambda m: _CONSONANT_MAP[m.group()], s)
-    s = _DOUBLE.sub(r"\1", s)
+    s = _DOUBLE.sub(r"\1", s)  # Arabic script writes no shadda: Maarrat is معرة
     initial = "a" if s[:1] in ("a", "e", "i", "o", "u") else ""
-    return _DOUBLE.sub(r"\1", initial + _VOWEL.sub("", s))
+    return initial + _VOWEL.sub("", s)  # Hudaydah "hdd" stays apart from Hud, Hadd
 
 
 def stem(key: str, min_length: int = 5) -> str:

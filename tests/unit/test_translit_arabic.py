@@ -44,6 +44,8 @@ SAME_SKELETON = [
     ("Sheikh", "Scheich"),
     ("Khan al-Ahmar", "Khan el Ahmar"),
     ("Ras al-Ain", "Ras el-Ain"),
+    ("Nasiriyah", "Nasiriye"),  # -iya, -iyah, -iyya, -ia, -iye
+    ("Nasiriyah", "Nassiriya"),
 ]
 
 # Spellings that differ in their short vowels (which Arabic does not write), or in how
@@ -142,6 +144,7 @@ def test_different_arabic_places_keep_different_keys() -> None:
     assert consonant_key("Hama") != consonant_key("Homs")
     assert skeleton("Deir ez-Zor") != skeleton("Deir al-Balah")
     assert consonant_key("Khan Yunis") != consonant_key("Khan Shaykhun")
+    assert consonant_key("Hudaydah") != consonant_key("Hadd")  # two d's, a vowel apart
 
 
 @pytest.mark.parametrize(
