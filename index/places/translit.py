@@ -85,7 +85,7 @@ ARABIC_CONSONANTS = {
     "ر": "r", "ز": "z", "س": "s", "ش": "sh", "ص": "s", "ض": "d", "ط": "t", "ظ": "z",
     "غ": "gh", "ف": "f", "ق": "q", "ك": "k", "ل": "l", "م": "m", "ن": "n", "ه": "h",
     "پ": "p", "چ": "ch", "ژ": "zh", "گ": "g", "ک": "k", "ڤ": "v", "ٹ": "t", "ڈ": "d",
-    "ڑ": "r", "ں": "n", "ھ": "h", "ہ": "h", "ۃ": "a", "ۀ": "a",
+    "ڑ": "r", "ں": "n", "ھ": "h", "ہ": "h",
 }  # fmt: skip
 _ARABIC_ALIF = frozenset("اآٱأٲ")
 _ARABIC_SILENT = frozenset("عءؤئ")  # ayn and hamza: an apostrophe or nothing in Latin
