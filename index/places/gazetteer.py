@@ -14,11 +14,11 @@ from index.folding import fold
 from index.models import Place
 from index.places.cache import MIN_KEY, GazetteerFiles, cached_tables
 from index.places.geo import haversine_matrix
-from index.places.translit import has_cyrillic, skeleton, stem
+from index.places.translit import consonant_key, has_abjad, has_cyrillic, skeleton, stem
 
 _ADJECTIVE_ENDINGS = frozenset({"i", "oi", "oho", "ohi", "omu"})
 # Match kinds that spell one of the place's names, inflections and guesses aside.
-STRONG_MATCHES = frozenset({"exact", "alternate", "transliteration"})
+STRONG_MATCHES = frozenset({"exact", "alternate", "transliteration", "script"})
 # A common word ("Moscow" is one in English) still names a place this large.
 _COMMON_WORD_PLACE_POPULATION = 50_000
 # Surfaces each memo keeps (the least recently used go first).
@@ -30,7 +30,7 @@ class Candidate:
     """A place a surface may mean, and how the surface matched one of its names."""
 
     place: Place
-    match: str  # exact | alternate | transliteration | inflection | fuzzy | demonym
+    match: str  # exact | alternate | transliteration | script | inflection | fuzzy | demonym
     distance: int = 0  # edit distance of a fuzzy match
     # a town named like a frequent word ("Paris", Texas): only where the text names its region
     needs_region: bool = False
@@ -58,6 +58,7 @@ class Gazetteer:
         self._by_id = {p.geonameid: i for i, p in enumerate(self.places)}
         self._codes: dict[str, int | list[int]] = data["codes"]
         self._common_main: dict[str, int | list[int]] = data["common_main"]
+        self._consonants: dict[str, int | list[int]] = data["consonants"]
         self._regional: dict[str, int | list[int]] = data["regional"]
         self._demonyms: dict[str, int | list[int]] = data["demonyms"]
         self._regions = {(p.country, p.admin1): p for p in self.places if p.kind == "region"}
@@ -175,7 +176,7 @@ class Gazetteer:
     def _word(self, surface: str) -> list[Candidate]:
         if len(surface) < 3:
             return []
-        lower = not surface[0].isupper()
+        lower = not surface[0].isupper() and not has_abjad(surface)  # no case in Arabic
         found = self.lookup(surface, fuzzy=not lower)
         if found and fold(surface) in self.common:
             found = [c for c in found if c.big or c.needs_region]
@@ -201,6 +202,11 @@ class Gazetteer:
         for i in self._index(self._common_main.get(key)):
             if i not in found:
                 found[i] = Candidate(self.places[i], "exact", needs_region=True)
+        if has_abjad(surface):  # "حلب": its consonants meet Halab's
+            k = consonant_key(surface)
+            if len(k) >= 3:
+                add(self._consonants.get(k), "script")
+            return _prune(list(found.values()))
         skel = skeleton(surface)
         if len(skel) < MIN_KEY:
             return _prune(list(found.values()))
@@ -272,6 +278,18 @@ def _prune(found: list[Candidate]) -> list[Candidate]:
             for c in found
             if c.place.kind in ("country", "continent") or c.place.country not in countries
         ]
+    # a region and a town of it named alike ("حلب", Aleppo): the town, unless the text
+    # says "region" (such names are then read from the regional table)
+    towns = {
+        (c.place.country, c.place.admin1)
+        for c in found
+        if c.place.kind == "town" and c.match in STRONG_MATCHES
+    }
+    found = [
+        c
+        for c in found
+        if not (c.place.kind == "region" and (c.place.country, c.place.admin1) in towns)
+    ]
     cities = [c.place.population for c in named if c.place.kind == "town"]
     if cities and max(cities) >= _SURE_CITY_POPULATION:
         big = max(cities)

@@ -28,11 +28,11 @@ _STRAY_KM = 75.0
 # How much each kind of match is worth before context; and the cap it puts on confidence.
 _KIND_SCORE = {
     "exact": 1.5, "alternate": 0.8, "transliteration": 0.6, "inflection": 0.3, "fuzzy": 0.0,
-    "demonym": 1.0,
+    "demonym": 1.0, "script": 0.6,
 }  # fmt: skip
 _KIND_CONFIDENCE = {
     "exact": 1.0, "alternate": 0.97, "transliteration": 0.93, "inflection": 0.85, "fuzzy": 0.8,
-    "demonym": 0.9,
+    "demonym": 0.9, "script": 0.93,
 }  # fmt: skip
 # A town in a country the text names (or whose demonym it uses) is as likely as one in scope.
 _TEXT_COUNTRY_WEIGHT = 1.5
@@ -85,7 +85,8 @@ def _certainty(
     name is sure; an area (region, country, continent) is known anywhere."""
     sure = _KIND_CONFIDENCE[c.match] - 0.1 * c.distance - (0.15 if c.distance >= 2 else 0.0)
     if c.place.kind == "town" and not (gazetteer.in_scope(c.place) or c.place.country in countries):
-        big = c.match == "exact" and c.place.population >= _FOREIGN_SURE_POPULATION
+        # a city's own name, in its own script or ours ("حلب" is Aleppo)
+        big = c.match in ("exact", "script") and c.place.population >= _FOREIGN_SURE_POPULATION
         sure *= 1.0 if big else 0.6 if c.match == "exact" else 0.5
     return sure
 

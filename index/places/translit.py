@@ -59,6 +59,14 @@ def has_cyrillic(text: str) -> bool:
     return bool(_CYRILLIC.search(text))
 
 
+_ABJAD = re.compile(r"[\u0590-\u06ff\u0750-\u077f\ufb1d-\ufdff\ufe70-\ufeff]")
+
+
+def has_abjad(text: str) -> bool:
+    """Whether any letter of ``text`` is Hebrew or Arabic (scripts without written vowels)."""
+    return bool(_ABJAD.search(text))
+
+
 def has_arabic(text: str) -> bool:
     """Whether any letter of ``text`` is Arabic script (Arabic, Persian, Urdu)."""
     return bool(_ARABIC.search(text))

@@ -97,3 +97,18 @@ def test_demonyms_in_other_languages_point_to_the_country(gazetteer: Gazetteer) 
     assert gazetteer.demonyms_in("les forces soudanaises et les milices") == {"SD"}
     assert gazetteer.demonyms_in("militantes ucranianos cerca de la ciudad") == {"UA"}
     assert gazetteer.demonyms_in("ukrainische Drohnen griffen an") == {"UA"}
+
+
+@pytest.mark.parametrize(
+    ("question", "surface", "geonameid"),
+    [
+        ("ماذا حدث في حلب؟", "حلب", 170063),  # Aleppo
+        ("ماذا حدث في الفاشر؟", "الفاشر", 379555),  # El Fasher
+    ],
+)
+def test_a_town_written_in_arabic_script_is_found(
+    gazetteer: Gazetteer, question: str, surface: str, geonameid: int
+) -> None:
+    found = {m.surface: m.place for m in find_places(question, gazetteer, lowercase=True)}
+    place = found[surface]
+    assert place is not None and place.geonameid == geonameid and place.kind == "town"
