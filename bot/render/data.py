@@ -16,7 +16,8 @@ def place_json(p: Place) -> dict[str, Any]:
         "lat": p.lat,
         "lon": p.lon,
         "country": p.country,
-        "admin1": p.admin1,
+        "admin1": p.admin1 if p.kind in ("town", "region") else "",
+        "kind": p.kind,  # town | region | country | continent
     }
 
 

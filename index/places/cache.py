@@ -37,7 +37,7 @@ from index.places.translit import (
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 11
+CACHE_VERSION = 13
 # Spelling keys shorter than this match only exactly: "Yama", "Roy" and airport codes
 # collide with too many other names.
 MIN_KEY = 5

@@ -112,3 +112,8 @@ def test_a_town_written_in_arabic_script_is_found(
     found = {m.surface: m.place for m in find_places(question, gazetteer, lowercase=True)}
     place = found[surface]
     assert place is not None and place.geonameid == geonameid and place.kind == "town"
+
+
+def test_a_city_by_its_old_english_name_is_not_its_region(gazetteer: Gazetteer) -> None:
+    kyiv = places("Talks in Kiev ended without a deal.", gazetteer)["Kiev"]
+    assert kyiv is not None and kyiv.kind == "town" and kyiv.geonameid == 703448
