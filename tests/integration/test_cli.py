@@ -74,7 +74,10 @@ def test_absent_topic_gives_no_results_and_a_note(
     for question in ("volcanic eruption in Iceland", "football transfer news from Barcelona"):
         out = ask_json(data, capsys, question)
         assert out["results"] == []
-        assert out["note"].startswith(("Nothing relevant", "Nothing near Barcelona"))
+        # Iceland is a country: nothing is reported anywhere inside it
+        assert out["note"].startswith(
+            ("Nothing relevant", "Nothing near Barcelona", "Nothing in Iceland")
+        )
 
 
 def test_questions_from_stdin_load_once(
@@ -126,8 +129,10 @@ def test_text_output_cites_each_passage(data: Path, capsys: pytest.CaptureFixtur
     assert main(["--data-dir", str(data), "ask", "grain exports from Odessa"]) == 0
     out = capsys.readouterr().out
     assert out.startswith(
-        "Q: grain exports from Odessa\n   place: Odesa (Odessa, UA), within 15 km\n[1] "
+        "Q: grain exports from Odessa\n   place: Odesa (Odessa, UA), within 15 km\n"
+        "   Other places named Odessa: Odessa (Texas, US)"
     )
+    assert "\n[1] " in out
     assert "Southern Front Bulletin — undated — https://" in out
     assert "score" in out
 
@@ -229,7 +234,9 @@ def test_seed_places_through_the_cli(
     assert [m["place"]["geonameid"] for m in mentions] == [694403, 704508]
     capsys.readouterr()
     assert main(["--data-dir", str(d), "ask", "what happened near Fedorivka?"]) == 0
-    assert "may be several places" in capsys.readouterr().out
+    # one Fedorivka has reports: the answer is for it, and the other Fedorivkas are offered
+    said = capsys.readouterr().out
+    assert "   place: Fedorivka (" in said and "Other places named Fedorivka: " in said
 
 
 def test_demo_is_a_chat_with_the_bot_ending_in_a_digest(
