@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,10 +11,11 @@ import numpy as np
 
 from index.folding import fold
 from index.models import Place
-from index.places.cache import MIN_KEY, GazetteerFiles, cached_tables
+from index.places.cache import MIN_KEY, GazetteerFiles, cached_tables, code_key, region_key
 from index.places.geo import haversine_matrix
 from index.places.translit import consonant_key, has_abjad, has_cyrillic, skeleton, stem
 
+_LETTERS = re.compile(r"[^\W\d_]+")  # a word: demonyms are written as one
 _ADJECTIVE_ENDINGS = frozenset({"i", "oi", "oho", "ohi", "omu"})
 # Match kinds that spell one of the place's names, inflections and guesses aside.
 STRONG_MATCHES = frozenset({"exact", "alternate", "transliteration", "script"})
@@ -62,8 +62,6 @@ class Gazetteer:
         self._regional: dict[str, int | list[int]] = data["regional"]
         self._demonyms: dict[str, int | list[int]] = data["demonyms"]
         self._regions = {(p.country, p.admin1): p for p in self.places if p.kind == "region"}
-        self._countries = {p.country: p for p in self.places if p.kind == "country"}
-        self._demonym_re: re.Pattern[str] | None = None
         # name key -> place index, or a list of them where several places share the key
         self._main: dict[str, int | list[int]] = data["main"]
         self._alt: dict[str, int | list[int]] = data["alt"]
@@ -110,14 +108,10 @@ class Gazetteer:
         return None
 
     def _places(self, bucket: int | list[int] | None) -> list[Place]:
-        if bucket is None:
-            return []
-        return [self.places[i] for i in ((bucket,) if isinstance(bucket, int) else bucket)]
+        return [self.places[i] for i in _index(bucket)]
 
     def code(self, surface: str) -> list[Place]:
         """The country or union an abbreviation names, as written: "U.S.", "UK", "EU"."""
-        from index.places.cache import code_key
-
         return self._places(self._codes.get(code_key(surface)))
 
     def demonym(self, surface: str) -> Place | None:
@@ -128,24 +122,16 @@ class Gazetteer:
     def demonyms_in(self, text: str) -> set[str]:
         """ISO codes of the countries whose demonyms a text uses, in any case and language
         ("les forces soudanaises", "ukrainische Drohnen"): a cue, not a mention."""
-        if self._demonym_re is None:
-            words = sorted(self._demonyms, key=len, reverse=True)
-            self._demonym_re = re.compile(
-                r"(?<![^\W\d_])(?:" + "|".join(map(re.escape, words)) + r")(?![^\W\d_])",
-                re.IGNORECASE,
-            )
         out = set()
-        for m in self._demonym_re.finditer(text):
-            place = self.demonym(m.group())
-            if place is not None:
-                out.add(place.country)
+        for word in set(_LETTERS.findall(text)):
+            bucket = self._demonyms.get(word.casefold())
+            if isinstance(bucket, int):  # a form two countries share names neither
+                out.add(self.places[bucket].country)
         return out
 
     def regional(self, surface: str) -> list[Place]:
         """Regions a name means where the text uses it as a region ("the Kherson region",
         "Херсонська область"), including those named like a town."""
-        from index.places.cache import region_key
-
         found = self._places(self._regional.get(fold(surface)))
         sk = region_key(surface)
         if len(sk) >= MIN_KEY:
@@ -155,10 +141,6 @@ class Gazetteer:
     def region(self, country: str, admin1: str) -> Place | None:
         """The first-level region a town lies in, as a place."""
         return self._regions.get((country, admin1))
-
-    def country_place(self, country: str) -> Place | None:
-        """The country with this ISO code, as a place."""
-        return self._countries.get(country)
 
     def in_scope(self, place: Place) -> bool:
         """Whether the place lies in one of the scope countries."""
@@ -190,16 +172,14 @@ class Gazetteer:
             return []
         found: dict[int, Candidate] = {}
 
-        def add(indices: int | Iterable[int] | None, match: str, distance: int = 0) -> None:
-            if indices is None:
-                return
-            for i in (indices,) if isinstance(indices, int) else indices:
+        def add(indices: int | list[int] | None, match: str, distance: int = 0) -> None:
+            for i in _index(indices):
                 if i not in found:
                     found[i] = Candidate(self.places[i], match, distance)
 
         add(self._main.get(key), "exact")
         add(self._alt.get(key), "transliteration" if has_cyrillic(surface) else "alternate")
-        for i in self._index(self._common_main.get(key)):
+        for i in _index(self._common_main.get(key)):
             if i not in found:
                 found[i] = Candidate(self.places[i], "exact", needs_region=True)
         if has_abjad(surface):  # "حلب": its consonants meet Halab's
@@ -218,14 +198,8 @@ class Gazetteer:
             add(self._skel.get(st), "inflection")
         if fuzzy and len(skel) >= 7 and not any(c.match != "inflection" for c in found.values()):
             for i, distance in self._near(skel, 1 if len(skel) < 9 else 2):
-                add((i,), "fuzzy", distance)
+                add(i, "fuzzy", distance)
         return _prune(list(found.values()))
-
-    @staticmethod
-    def _index(bucket: int | list[int] | None) -> list[int]:
-        if bucket is None:
-            return []
-        return [bucket] if isinstance(bucket, int) else bucket
 
     def _near(self, skel: str, limit: int) -> list[tuple[int, int]]:
         """In-scope places with a spelling within ``limit`` edits of ``skel``."""
@@ -259,15 +233,23 @@ class Gazetteer:
         return out[:limit]
 
 
+def _index(bucket: int | list[int] | None) -> list[int]:
+    """The place indices of a table entry: one int, or a list where places share the key."""
+    if bucket is None:
+        return []
+    return [bucket] if isinstance(bucket, int) else bucket
+
+
 # A city this large, named exactly, is never lost to a smaller place reached by a guess.
 _SURE_CITY_POPULATION = 100_000
 _GUESSES = frozenset({"inflection", "fuzzy"})
 
 
 def _prune(found: list[Candidate]) -> list[Candidate]:
-    """Readings no text means: a smaller place reached only by transliteration or a guess
-    beside a large city named exactly ("Mykolaiv" is not Mykolaivka), and a place inside a
-    country named like it ("Mexico" is the country, not Mexico City)."""
+    """Readings no text means: a smaller place reached only by a case ending or a fuzzy
+    guess beside a large city named exactly, a place inside a country named like it
+    ("Mexico" is the country, not Mexico City), and a region named like one of its towns
+    ("حلب" is Aleppo, the city)."""
     if len(found) < 2:
         return found
     named = [c for c in found if c.match in ("exact", "alternate")]

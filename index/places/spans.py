@@ -94,11 +94,14 @@ def spans(
     regions: list[NameSpan] = []
 
     def emit(surface: str, start: int, end: int, found: Sequence[Candidate]) -> None:
+        regional = gazetteer.regional(surface)
+        if not found and not regional:
+            return  # no place and no region of this name
         if _region_use(text, start, end):
             named = _names_region(text, start, end)
             if named:  # the regions the name may mean, then its towns (whose region it is)
                 found = [
-                    *(Candidate(p, "exact") for p in gazetteer.regional(surface)),
+                    *(Candidate(p, "exact") for p in regional),
                     *(c for c in found if c.place.kind == "region"),
                     *(c for c in found if c.place.kind == "town"),
                 ]
@@ -243,10 +246,9 @@ def _quoted_or_definite(text: str, start: int, end: int) -> bool:
 def _names_region(text: str, start: int, end: int) -> bool:
     """Whether a name used as a region is a first-level one: "the Kherson region", "province
     of Kharkov", "Херсонська область" (not "the Dnipro river" or "the Bakhmut district")."""
-    if _REGION_OF.search(text[max(0, start - 30) : start]):
-        return True
-    m = _WORD.search(text, end, end + 40)
-    return bool(m and _JOIN.match(text[end : m.start()]) and fold(m.group()) in _REGION_AFTER)
+    return bool(_REGION_OF.search(text[max(0, start - 30) : start])) or _followed_by(
+        text, end, _REGION_AFTER
+    )
 
 
 def _region_use(text: str, start: int, end: int) -> bool:
@@ -255,5 +257,10 @@ def _region_use(text: str, start: int, end: int) -> bool:
         return True
     if _REGION_PAIR.match(text, end):
         return True
+    return _followed_by(text, end, _NOT_A_TOWN_AFTER)
+
+
+def _followed_by(text: str, end: int, words: frozenset[str]) -> bool:
+    """Whether the word right after ``end`` (a space or two away) is one of ``words``."""
     m = _WORD.search(text, end, end + 40)
-    return bool(m and _JOIN.match(text[end : m.start()]) and fold(m.group()) in _NOT_A_TOWN_AFTER)
+    return bool(m and _JOIN.match(text[end : m.start()]) and fold(m.group()) in words)
