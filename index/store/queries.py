@@ -85,15 +85,7 @@ class PassageQueries:
         """(passage id, geonameid) for passages that name any of the places."""
         if not geonameids:
             return []
-        sql = (
-            "SELECT m.passage_id, m.geonameid FROM mentions m "
-            f"WHERE m.geonameid IN ({marks(geonameids)})"
-        )
-        args: list[object] = list(geonameids)
-        if since is not None:
-            sql += f" AND m.passage_id IN ({PASSAGES_SINCE})"
-            args.append(to_db_time(since))
-        return [(int(r[0]), int(r[1])) for r in self._db.query(sql, args)]
+        return self._passage_places(f"m.geonameid IN ({marks(geonameids)})", geonameids, since)
 
     def reports_naming(
         self, geonameids: Sequence[int], min_confidence: float
@@ -134,15 +126,7 @@ class PassageQueries:
         self, country: str, admin1: str, since: datetime | None = None
     ) -> list[tuple[int, int]]:
         """(passage id, geonameid) for passages naming a place in a first-level region."""
-        sql = (
-            "SELECT m.passage_id, m.geonameid FROM mentions m JOIN places p "
-            "ON p.geonameid = m.geonameid WHERE p.country = ? AND p.admin1 = ?"
-        )
-        args: list[object] = [country, admin1]
-        if since is not None:
-            sql += f" AND m.passage_id IN ({PASSAGES_SINCE})"
-            args.append(to_db_time(since))
-        return [(int(r[0]), int(r[1])) for r in self._db.query(sql, args)]
+        return self._passage_places("p.country = ? AND p.admin1 = ?", (country, admin1), since)
 
     def passages_in_countries(
         self, countries: Sequence[str], since: datetime | None = None
@@ -150,15 +134,22 @@ class PassageQueries:
         """(passage id, geonameid) for passages naming a place in any of the countries."""
         if not countries:
             return []
+        return self._passage_places(f"p.country IN ({marks(countries)})", countries, since)
+
+    def _passage_places(
+        self, where: str, args: Sequence[object], since: datetime | None
+    ) -> list[tuple[int, int]]:
+        """(passage id, geonameid) of the mentions whose place (``p``) or mention (``m``)
+        meets ``where``, in passages published since ``since`` when given."""
         sql = (
             "SELECT m.passage_id, m.geonameid FROM mentions m JOIN places p "
-            f"ON p.geonameid = m.geonameid WHERE p.country IN ({marks(countries)})"
+            f"ON p.geonameid = m.geonameid WHERE {where}"
         )
-        args: list[object] = list(countries)
+        params = list(args)
         if since is not None:
             sql += f" AND m.passage_id IN ({PASSAGES_SINCE})"
-            args.append(to_db_time(since))
-        return [(int(r[0]), int(r[1])) for r in self._db.query(sql, args)]
+            params.append(to_db_time(since))
+        return [(int(r[0]), int(r[1])) for r in self._db.query(sql, params)]
 
     def mentioned_between(self, after_id: int, upto_id: int) -> list[int]:
         """Ids of passages in (after_id, upto_id] that name at least one place, in id order."""
